@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Each bootstraps what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK := .stack
+BUGSINK_VENV := $(STACK)/bugsink-venv
+SHARED ?= ../shared
+
+.PHONY: run test venv bugsink postgres check lint bench clean
+
+# The project's own venv: the CLI, the runtime extra and the test tools.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[runtime,test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Bugsink lives in its own venv: it pins many libraries and would switch on
+# sentry-sdk's Django integration if it shared the app's environment.
+$(BUGSINK_VENV)/.installed:
+	$(PYTHON) -m venv $(BUGSINK_VENV)
+	$(BUGSINK_VENV)/bin/pip install --quiet --upgrade pip
+	$(BUGSINK_VENV)/bin/pip install --quiet 'bugsink==2.6.*' 'psycopg[binary]>=3.2,<4'
+	touch $@
+
+bugsink: $(BUGSINK_VENV)/.installed
+
+# PostgreSQL server binaries from Debian packages, for the PostgreSQL-backed Bugsink test.
+postgres:
+	bash stack/ensure-postgres.sh
+
+# The repository's own gates: its specs and changes, and its generated files.
+check: venv
+	$(BIN)/spec validate --all --strict
+	$(BIN)/spec generate --check
+
+# The whole local stack in the foreground: Bugsink + the runtime, until Ctrl-C.
+run: check bugsink
+	$(BIN)/python -m stack.local
+
+test: check bugsink postgres
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check tooling runtime stack tests bench
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python bench/validate_speed.py
+
+clean:
+	rm -rf $(VENV) $(STACK)
