@@ -1,0 +1,76 @@
+"""What every command shares: finding the workspace and turning core errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from specledger.errors import RefusedError, SpecledgerError
+from specledger.workspace import Workspace, find_workspace
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def open_workspace() -> Workspace:
+    """Find the workspace from the current directory and finish any interrupted archive first.
+
+    Every command goes through here, so the first ``spec`` command after a crash restores the
+    tree to the state before or after the interrupted archive.
+    """
+    workspace = find_workspace()
+    from specledger.archive.journal import recover  # local: keeps start-up light
+
+    for line in recover(workspace):
+        click.echo(f"spec: {line}", err=True)
+    return workspace
+
+
+def use_color(ctx: click.Context | None = None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR or --no-color."""
+    if os.environ.get("NO_COLOR") is not None:
+        return False
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, dict) and root.obj.get("no_color"):
+        return False
+    return sys.stdout.isatty()
+
+
+def fail(err: SpecledgerError, *, as_json: bool) -> None:
+    """Report a core error and exit: 1 for a refusal, 2 for usage or environment errors."""
+    code = EXIT_FINDINGS if isinstance(err, RefusedError) else EXIT_USAGE
+    if as_json:
+        payload: dict[str, Any] = {"severity": "error", "code": err.code, "message": err.message}
+        if err.path is not None:
+            payload["path"] = str(err.path)
+        if err.line is not None:
+            payload["line"] = err.line
+        if err.hint:
+            payload["fix"] = err.hint
+        click.echo(json.dumps({"status": [payload]}, indent=2))
+    click.echo(f"spec: error: {err}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a ``SpecledgerError`` escaping a command into a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SpecledgerError as err:
+            fail(err, as_json=bool(kwargs.get("as_json")))
+            raise AssertionError("unreachable") from err
+
+    return wrapper

@@ -1,0 +1,153 @@
+"""Find the workspace root and its layout (specs and changes folders) and list what is in it.
+
+Two layouts are recognised, nearest ancestor first:
+
+* a ``pyproject.toml`` with a ``[tool.specledger]`` table (``specs_dir``, ``changes_dir``, both
+  relative to that file; defaults ``specs`` and ``changes``);
+* an ``openspec/`` folder holding ``specs/`` or ``changes/`` (OpenSpec's layout).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from specledger.errors import WorkspaceError
+
+ARCHIVE_DIRNAME = "archive"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where a repository keeps its specs and changes."""
+
+    root: Path
+    specs_dir: Path
+    changes_dir: Path
+    source: str  # "pyproject" or "openspec"
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.changes_dir / ARCHIVE_DIRNAME
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, with forward slashes (for messages and output)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def spec_ids(self) -> list[str]:
+        """Capability ids of the main specs, in code-point order."""
+        return sorted(discover_spec_ids(self.specs_dir))
+
+    def change_names(self) -> list[str]:
+        """Names of the open changes (every folder under changes/ except archive), sorted."""
+        if not self.changes_dir.is_dir():
+            return []
+        names = []
+        for entry in os.scandir(self.changes_dir):
+            if entry.name == ARCHIVE_DIRNAME or entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                names.append(entry.name)
+        return sorted(names)
+
+    def spec_path(self, spec_id: str) -> Path:
+        return self.specs_dir.joinpath(*spec_id.split("/"), "spec.md")
+
+    def change_dir(self, name: str) -> Path:
+        return self.changes_dir / name
+
+
+def discover_spec_ids(specs_dir: Path) -> Iterator[str]:
+    """Yield the ids of every ``spec.md`` below ``specs_dir`` (not the one at its top).
+
+    Dot entries are skipped and symlinked folders are not followed, as the reference does;
+    the walk therefore cannot loop.
+    """
+    if not specs_dir.is_dir():
+        return
+    stack: list[tuple[Path, tuple[str, ...]]] = [(specs_dir, ())]
+    while stack:
+        folder, parts = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), (*parts, entry.name)))
+            elif entry.name == "spec.md" and parts:
+                yield "/".join(parts)
+
+
+def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise WorkspaceError(f"cannot read the file: {err}", path=path, code="config_unreadable") from err
+    except tomllib.TOMLDecodeError as err:
+        raise WorkspaceError(f"not valid TOML: {err}", path=path, code="config_invalid") from err
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    table = tool.get("specledger")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise WorkspaceError("[tool.specledger] must be a table", path=path, code="config_invalid")
+    return table
+
+
+def _configured_dir(table: Mapping[str, Any], key: str, default: str, pyproject: Path) -> Path:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise WorkspaceError(
+            f"[tool.specledger] {key} must be a non-empty path string", path=pyproject, code="config_invalid"
+        )
+    folder = (pyproject.parent / value).resolve()
+    root = pyproject.parent.resolve()
+    if folder != root and root not in folder.parents:
+        raise WorkspaceError(
+            f"[tool.specledger] {key} = {value!r} points outside the project", path=pyproject, code="config_invalid"
+        )
+    return folder
+
+
+def find_workspace(start: Path | None = None) -> Workspace:
+    """Walk up from ``start`` (default: the current directory) to the nearest workspace root."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_pyproject(pyproject)
+            if table is not None:
+                return Workspace(
+                    root=folder,
+                    specs_dir=_configured_dir(table, "specs_dir", "specs", pyproject),
+                    changes_dir=_configured_dir(table, "changes_dir", "changes", pyproject),
+                    source="pyproject",
+                    config=table,
+                )
+        openspec = folder / "openspec"
+        if (openspec / "specs").is_dir() or (openspec / "changes").is_dir():
+            return Workspace(
+                root=folder,
+                specs_dir=openspec / "specs",
+                changes_dir=openspec / "changes",
+                source="openspec",
+            )
+    raise WorkspaceError(
+        f"no specledger workspace found from {here}",
+        code="no_workspace",
+        hint="run inside a repository with an openspec/ folder (holding specs/ or changes/), "
+        "or a pyproject.toml with a [tool.specledger] table",
+    )
