@@ -96,6 +96,10 @@ def _note(what: str, state: str) -> None:
 
 def _setup_django() -> None:
     """Configure Django from ``bugsink_conf`` in the current folder unless told otherwise."""
+    # Python puts this script's folder first on sys.path; in this repository that folder also
+    # holds stack/bugsink.py, which would shadow Bugsink's own `bugsink` package.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
