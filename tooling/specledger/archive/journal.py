@@ -1,12 +1,493 @@
-"""Placeholder until the crash-safe journal lands: nothing to recover."""
+"""The archive journal and lock: how an interrupted archive is rolled forward or back.
+
+An archive mutates the tree in three phases (see ``specledger.archive.apply``):
+
+1. **prepare**: the journal is written in state ``prepared`` *before* anything else; then the
+   missing folders are created, every new spec text is written to a temp file beside its target
+   (fsynced), and every spec that will be replaced or deleted gets a hard-link backup beside it.
+   Nothing a user sees has changed yet.
+2. **commit**: the journal is atomically rewritten in state ``committed``. This rename is the
+   single instant at which the archive happens.
+3. **execute**: temp files are renamed over their targets, retired specs are unlinked, the change
+   folder is renamed into the archive; then the backups are dropped, emptied folders pruned and
+   the journal removed.
+
+Every step is idempotent and recorded by path, so whichever process finds a journal can finish
+the job: ``prepared`` (and ``rolling-back``, written when an in-process error asks for an undo)
+is rolled back, ``committed`` is rolled forward. Either way the tree ends byte for byte in the
+state before or after the archive, and the journal is the last thing removed.
+
+The lock is ``flock(2)`` on the changes folder itself: the kernel drops it when its owner dies,
+so a lock can never go stale, and no lock file has to be cleaned up after a ``kill -9``. The
+journal records the owner's PID for messages.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import hashlib
+import json
+import os
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
+from specledger.errors import SpecledgerError
 from specledger.workspace import Workspace
+
+JOURNAL_NAME = ".specledger-archive.journal"
+JOURNAL_FORMAT = "specledger-archive-journal/1"
+TEMP_SUFFIX = ".specledger-new"
+BACKUP_SUFFIX = ".specledger-old"
+
+JournalState = Literal["prepared", "committed", "rolling-back"]
+
+
+class ArchiveLockedError(SpecledgerError):
+    """Another process is archiving in the same changes folder right now."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Durable file-system primitives
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the entries of ``folder`` (creations, renames, unlinks) durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_durably(path: Path, data: bytes, *, exclusive: bool = True) -> None:
+    """Create ``path`` with ``data`` and fsync it (its folder is fsynced by the caller).
+
+    ``exclusive`` refuses to reuse an existing file: a stray file with our temp name is not ours
+    to overwrite, and rollback would otherwise delete it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def temp_path(target: Path) -> Path:
+    """Where the new text of ``target`` is staged: beside it, so the final rename is atomic."""
+    return target.with_name(f".{target.name}{TEMP_SUFFIX}")
+
+
+def backup_path(target: Path) -> Path:
+    """Where the old text of ``target`` is kept (a hard link: no data is copied)."""
+    return target.with_name(f".{target.name}{BACKUP_SUFFIX}")
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _unlink_if_present(path: Path) -> bool:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _rmdir_if_empty(path: Path) -> bool:
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        if err.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            return False
+        raise
+    return True
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The journal record
+
+
+@dataclass(frozen=True)
+class WriteOp:
+    """A spec written through ``temp``; ``backup`` holds the old text (None for a new spec)."""
+
+    target: str
+    temp: str
+    backup: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DeleteOp:
+    """A retired spec; ``backup`` keeps its text until the archive is final."""
+
+    target: str
+    backup: str
+
+
+@dataclass(frozen=True)
+class Journal:
+    """Everything needed to finish or undo one archive; paths are relative to the workspace root."""
+
+    change: str
+    pid: int
+    state: JournalState
+    move_src: str
+    move_dst: str
+    dirs: tuple[str, ...] = ()  # folders created by the archive, parents first
+    writes: tuple[WriteOp, ...] = ()
+    deletes: tuple[DeleteOp, ...] = ()
+    prune_stop: str = ""  # pruning of emptied folders stops here (the specs folder)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_state(self, state: JournalState) -> Journal:
+        return Journal(
+            change=self.change,
+            pid=self.pid,
+            state=state,
+            move_src=self.move_src,
+            move_dst=self.move_dst,
+            dirs=self.dirs,
+            writes=self.writes,
+            deletes=self.deletes,
+            prune_stop=self.prune_stop,
+            extra=self.extra,
+        )
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data["format"] = JOURNAL_FORMAT
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes, path: Path) -> Journal:
+        """Parse a journal, refusing anything this version did not write."""
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if data.get("format") != JOURNAL_FORMAT:
+                raise ValueError(f"unknown format {data.get('format')!r}")
+            state = data["state"]
+            if state not in ("prepared", "committed", "rolling-back"):
+                raise ValueError(f"unknown state {state!r}")
+            return cls(
+                change=str(data["change"]),
+                pid=int(data["pid"]),
+                state=state,
+                move_src=str(data["move_src"]),
+                move_dst=str(data["move_dst"]),
+                dirs=tuple(str(d) for d in data["dirs"]),
+                writes=tuple(WriteOp(**w) for w in data["writes"]),
+                deletes=tuple(DeleteOp(**d) for d in data["deletes"]),
+                prune_stop=str(data.get("prune_stop", "")),
+                extra=dict(data.get("extra", {})),
+            )
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+            raise SpecledgerError(
+                f"the archive journal is damaged ({err}); cannot tell how to finish the interrupted archive",
+                path=path,
+                code="archive_journal_damaged",
+                hint="compare the tree with version control, restore it by hand, then delete this file",
+            ) from err
+
+
+def journal_path(workspace: Workspace) -> Path:
+    return workspace.changes_dir / JOURNAL_NAME
+
+
+def write_journal(workspace: Workspace, journal: Journal) -> None:
+    """Replace the journal atomically: temp file, fsync, rename, fsync of the folder."""
+    path = journal_path(workspace)
+    tmp = path.with_name(path.name + ".tmp")
+    _unlink_if_present(tmp)
+    write_file_durably(tmp, journal.to_json())
+    os.rename(tmp, path)
+    fsync_dir(path.parent)
+
+
+def read_journal(workspace: Workspace) -> Journal | None:
+    path = journal_path(workspace)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise SpecledgerError(
+            f"cannot read the archive journal: {err.strerror}", path=path, code="archive_journal_unreadable"
+        ) from err
+    return Journal.from_json(raw, path)
+
+
+def remove_journal(workspace: Workspace) -> None:
+    path = journal_path(workspace)
+    _unlink_if_present(path.with_name(path.name + ".tmp"))
+    if _unlink_if_present(path):
+        fsync_dir(path.parent)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lock
+
+
+class ArchiveLock:
+    """An exclusive ``flock`` on the changes folder, held for the whole archive.
+
+    The kernel releases it when the holder exits, however it exits, so there is no stale lock
+    to detect: a dead owner simply does not hold it any more.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        folder = self.workspace.changes_dir
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise SpecledgerError(
+                f"cannot open the changes folder: {err.strerror}", path=folder, code="archive_unreadable"
+            ) from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise ArchiveLockedError(
+                    "another archive is running in this repository; try again when it has finished",
+                    path=folder,
+                    code="archive_locked",
+                ) from err
+            raise SpecledgerError(
+                f"cannot lock the changes folder: {err.strerror}", path=folder, code="archive_lock_failed"
+            ) from err
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the last descriptor drops the flock
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> ArchiveLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rolling forward and back
+
+
+def _abs(workspace: Workspace, rel: str) -> Path:
+    """Resolve a journal path, refusing one that would leave the workspace (a tampered journal)."""
+    path = workspace.root / rel
+    if rel.startswith("/") or ".." in Path(rel).parts:
+        raise SpecledgerError(
+            f"the archive journal names a path outside the workspace: {rel!r}",
+            path=journal_path(workspace),
+            code="archive_journal_damaged",
+        )
+    return path
+
+
+def execute(workspace: Workspace, journal: Journal) -> None:
+    """Carry out a committed archive up to the move of the change folder (idempotent)."""
+    touched: set[Path] = set()
+    for op in journal.writes:
+        target, temp = _abs(workspace, op.target), _abs(workspace, op.temp)
+        if _exists(temp):
+            os.rename(temp, target)
+            touched.add(target.parent)
+    for dop in journal.deletes:
+        target, backup = _abs(workspace, dop.target), _abs(workspace, dop.backup)
+        # Only unlink the file we backed up: its backup is another name for the same inode.
+        if _exists(target) and _same_file(target, backup):
+            os.unlink(target)
+            touched.add(target.parent)
+    src, dst = _abs(workspace, journal.move_src), _abs(workspace, journal.move_dst)
+    if _exists(src) and not _exists(dst):
+        os.rename(src, dst)
+        touched.update((src.parent, dst.parent))
+    for folder in sorted(touched):
+        fsync_dir(folder)
+
+
+def finalize(workspace: Workspace, journal: Journal) -> None:
+    """Drop the backups, prune folders left empty by retired specs, then remove the journal."""
+    _drop_backups_and_prune(workspace, journal)
+    remove_journal(workspace)
+
+
+def roll_forward(workspace: Workspace, journal: Journal) -> None:
+    """Finish a committed archive. Each step checks what is already done, so reruns are safe."""
+    execute(workspace, journal)
+    finalize(workspace, journal)
+
+
+def _drop_backups_and_prune(workspace: Workspace, journal: Journal) -> None:
+    touched: set[Path] = set()
+    for op in journal.writes:
+        if op.backup is not None and _unlink_if_present(_abs(workspace, op.backup)):
+            touched.add(_abs(workspace, op.backup).parent)
+    stop = _abs(workspace, journal.prune_stop) if journal.prune_stop else workspace.specs_dir
+    for dop in journal.deletes:
+        backup = _abs(workspace, dop.backup)
+        if _unlink_if_present(backup):
+            touched.add(backup.parent)
+        # A retired capability leaves no empty folder behind (the reference prunes them too).
+        folder = backup.parent
+        while folder != stop and stop in folder.parents:
+            if not _rmdir_if_empty(folder) and _exists(folder):
+                break
+            touched.add(folder.parent)
+            folder = folder.parent
+    for folder in sorted(touched, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir():
+            fsync_dir(folder)
+
+
+def roll_back(workspace: Workspace, journal: Journal) -> None:
+    """Undo an archive that did not commit (or asked to be undone), restoring every old byte."""
+    touched: set[Path] = set()
+    src, dst = _abs(workspace, journal.move_src), _abs(workspace, journal.move_dst)
+    if _exists(dst) and not _exists(src):
+        os.rename(dst, src)
+        touched.update((src.parent, dst.parent))
+    for dop in journal.deletes:
+        target, backup = _abs(workspace, dop.target), _abs(workspace, dop.backup)
+        touched.add(target.parent)
+        if not _exists(backup):
+            continue  # the backup was never made, so the target was never touched
+        if _exists(target):
+            # rename() between two names of one inode does nothing; drop the extra name instead
+            os.unlink(backup)
+        else:
+            os.rename(backup, target)
+    for op in reversed(journal.writes):
+        target, temp = _abs(workspace, op.target), _abs(workspace, op.temp)
+        touched.add(target.parent)
+        staged = _unlink_if_present(temp)
+        if op.backup is not None:
+            backup = _abs(workspace, op.backup)
+            if _exists(backup):
+                if _same_file(backup, target):
+                    os.unlink(backup)
+                else:
+                    os.rename(backup, target)
+        elif not staged and _exists(target):
+            # a new spec whose temp was already renamed into place: it is ours to remove
+            os.unlink(target)
+    for rel in reversed(journal.dirs):
+        folder = _abs(workspace, rel)
+        if _rmdir_if_empty(folder):
+            touched.add(folder.parent)
+    for folder in sorted(touched, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir():
+            fsync_dir(folder)
+    remove_journal(workspace)
+
+
+def settle(workspace: Workspace, journal: Journal) -> str:
+    """Roll ``journal`` forward or back according to its state; return what was done, in words."""
+    if journal.state == "committed":
+        roll_forward(workspace, journal)
+        return (
+            f"completed the interrupted archive of change '{journal.change}' "
+            f"(now at {journal.move_dst})"
+        )
+    roll_back(workspace, journal)
+    return f"undid the interrupted archive of change '{journal.change}'; the tree is as it was before"
 
 
 def recover(workspace: Workspace) -> Iterator[str]:
-    """Finish or undo an interrupted archive; yields one line per action taken."""
-    return iter(())
+    """Finish or undo an interrupted archive; yields one line per action taken.
+
+    Cheap when there is nothing to do (two ``lstat`` calls). When an archive is running in
+    another process, it is left alone.
+    """
+    path = journal_path(workspace)
+    leftover_tmp = path.with_name(path.name + ".tmp")
+    if not _exists(path) and not _exists(leftover_tmp):
+        return
+    lock = ArchiveLock(workspace)
+    try:
+        lock.acquire()
+    except ArchiveLockedError:
+        yield "an archive is running in another process; its files were left alone"
+        return
+    try:
+        yield from recover_locked(workspace)
+    finally:
+        lock.release()
+
+
+def recover_locked(workspace: Workspace) -> Iterator[str]:
+    """``recover`` for a caller that already holds the archive lock."""
+    journal = read_journal(workspace)
+    if journal is None:
+        # A journal temp without a journal: the archive died before its first durable step.
+        remove_journal(workspace)
+        return
+    try:
+        yield settle(workspace, journal)
+    except OSError as err:
+        raise SpecledgerError(
+            f"could not finish the interrupted archive of change '{journal.change}': {err}",
+            path=journal_path(workspace),
+            code="archive_recovery_failed",
+            hint="fix the cause (permissions, disk space) and run any spec command again",
+        ) from err
+
+
+__all__ = [
+    "BACKUP_SUFFIX",
+    "JOURNAL_NAME",
+    "TEMP_SUFFIX",
+    "ArchiveLock",
+    "ArchiveLockedError",
+    "DeleteOp",
+    "Journal",
+    "WriteOp",
+    "backup_path",
+    "execute",
+    "finalize",
+    "fsync_dir",
+    "read_journal",
+    "recover",
+    "recover_locked",
+    "remove_journal",
+    "roll_back",
+    "roll_forward",
+    "settle",
+    "sha256_of",
+    "temp_path",
+    "write_file_durably",
+    "write_journal",
+]

@@ -1,0 +1,351 @@
+"""Carry out an ``ArchivePlan`` so that no crash can leave a mix of old and new files.
+
+The plan already holds every byte to write (computed and validated in memory by
+``specledger.archive.plan``). ``apply_plan`` takes the archive lock, checks that the tree still
+matches the plan, then runs the prepare / commit / execute protocol described in
+``specledger.archive.journal``. An error before the commit point undoes the preparation; an
+error after it rolls back from the hard-link backups. Either way the caller gets a
+``SpecledgerError`` and the tree is as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from specledger.archive.journal import (
+    ArchiveLock,
+    DeleteOp,
+    Journal,
+    WriteOp,
+    backup_path,
+    execute,
+    finalize,
+    fsync_dir,
+    recover_locked,
+    roll_back,
+    sha256_of,
+    temp_path,
+    write_file_durably,
+    write_journal,
+)
+from specledger.archive.plan import ArchivePlan, SpecUpdate
+from specledger.errors import RefusedError, SpecledgerError
+from specledger.workspace import ARCHIVE_DIRNAME, Workspace
+
+# A change name is one folder name: no separators, no dot segments, nothing hidden.
+_SAFE_NAME = re.compile(r"^[^/\\\x00]+$")
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What ``apply_plan`` did."""
+
+    archived_as: str
+    archive_dir: Path
+    written: tuple[str, ...]  # spec ids created or updated
+    deleted: tuple[str, ...]  # spec ids retired
+    recovered: tuple[str, ...] = ()  # lines about an earlier interrupted archive finished first
+    cleanup_pending: bool = False  # archived, but leftover backups wait for the next command
+
+    @property
+    def specs_updated(self) -> bool:
+        return bool(self.written or self.deleted)
+
+
+def check_change_name(name: str) -> None:
+    """Refuse a change name that is not a single plain folder name (exit 2, nothing touched)."""
+    if (
+        not name
+        or not _SAFE_NAME.match(name)
+        or ".." in name
+        or name.startswith(".")  # hidden names are archive's own working files
+        or name == ARCHIVE_DIRNAME
+        or os.path.isabs(name)
+    ):
+        raise SpecledgerError(
+            f"'{name}' is not a valid change name: it must be a single folder name under the changes "
+            "folder, without '..', slashes or a leading dot",
+            code="archive_change_name_unsafe",
+        )
+
+
+def resolve_change_dir(workspace: Workspace, name: str) -> Path:
+    """The open change folder for ``name``, after checking the name and that it is a real folder."""
+    check_change_name(name)
+    folder = workspace.change_dir(name)
+    if folder.is_symlink():
+        raise SpecledgerError(
+            f"change '{name}' is a symbolic link; archive moves only real folders",
+            path=workspace.rel(folder),
+            code="archive_change_symlink",
+        )
+    if not folder.is_dir():
+        available = ", ".join(workspace.change_names()) or "none"
+        raise SpecledgerError(
+            f"change '{name}' not found (open changes: {available})",
+            path=workspace.rel(workspace.changes_dir),
+            code="archive_change_not_found",
+        )
+    return folder
+
+
+def _rel(workspace: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(workspace.root).as_posix()
+    except ValueError as err:
+        raise SpecledgerError(
+            f"archive would touch a path outside the workspace: {path}", code="archive_unsafe_path"
+        ) from err
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return folder in path.parents
+
+
+def _normalized(text: str) -> str:
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
+    """Refuse a plan that no longer matches the tree (or was never safe); nothing is touched yet."""
+    change_dir, archive_dir = plan.change_dir, plan.archive_dir
+    if change_dir.parent != workspace.changes_dir or change_dir.name != plan.change:
+        raise SpecledgerError(
+            f"the plan's change folder {change_dir} is not changes/{plan.change}", code="archive_unsafe_path"
+        )
+    resolve_change_dir(workspace, plan.change)
+    if archive_dir.parent != workspace.archive_dir:
+        raise SpecledgerError(
+            f"the plan's destination {archive_dir} is not inside {workspace.rel(workspace.archive_dir)}",
+            code="archive_unsafe_path",
+        )
+    check_change_name(archive_dir.name)
+    if os.path.lexists(archive_dir):
+        raise RefusedError(
+            f"archive '{archive_dir.name}' already exists",
+            path=workspace.rel(archive_dir),
+            code="archive_target_exists",
+            hint="rename or remove the existing archived change first",
+        )
+    for update in (*plan.writes, *plan.deletes):
+        path = update.path
+        if not _inside(path, workspace.specs_dir):
+            raise SpecledgerError(
+                f"spec '{update.spec_id}' would be written outside the specs folder: {path}",
+                code="archive_unsafe_path",
+            )
+        for extra in (temp_path(path), backup_path(path)):
+            if os.path.lexists(extra):
+                raise SpecledgerError(
+                    "a file with archive's working name is in the way; move it aside and retry",
+                    path=workspace.rel(extra),
+                    code="archive_working_file_exists",
+                )
+        if update.action == "create":
+            if os.path.lexists(path):
+                raise RefusedError(
+                    f"spec '{update.spec_id}' appeared since the archive was planned; rerun archive",
+                    path=workspace.rel(path),
+                    code="archive_spec_changed",
+                )
+            continue
+        if path.is_symlink() or not path.is_file():
+            raise RefusedError(
+                f"spec '{update.spec_id}' is missing or not a regular file",
+                path=workspace.rel(path),
+                code="archive_spec_changed",
+            )
+        if update.old_text is not None:
+            try:
+                current = path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise SpecledgerError(
+                    f"cannot read spec '{update.spec_id}': {err}", path=workspace.rel(path), code="archive_unreadable"
+                ) from err
+            if _normalized(current) != _normalized(update.old_text):
+                raise RefusedError(
+                    f"spec '{update.spec_id}' changed since the archive was planned; rerun archive",
+                    path=workspace.rel(path),
+                    code="archive_spec_changed",
+                )
+
+
+def _missing_dirs(path: Path, stop: Path) -> list[Path]:
+    """Folders from ``stop`` (exclusive) down to ``path`` that do not exist, parents first."""
+    missing: list[Path] = []
+    folder = path
+    while not folder.exists():
+        if folder == stop or stop not in folder.parents:
+            raise SpecledgerError(f"cannot create {folder}: outside the workspace", code="archive_unsafe_path")
+        missing.append(folder)
+        folder = folder.parent
+    return list(reversed(missing))
+
+
+def build_journal(workspace: Workspace, plan: ArchivePlan) -> Journal:
+    """The journal for ``plan`` in state ``prepared``; it names every path archive will create."""
+    dirs: list[Path] = []
+    for update in plan.writes:
+        for folder in _missing_dirs(update.path.parent, workspace.root):
+            if folder not in dirs:
+                dirs.append(folder)
+    for folder in _missing_dirs(plan.archive_dir.parent, workspace.root):
+        if folder not in dirs:
+            dirs.append(folder)
+    writes = tuple(
+        WriteOp(
+            target=_rel(workspace, u.path),
+            temp=_rel(workspace, temp_path(u.path)),
+            backup=_rel(workspace, backup_path(u.path)) if u.action == "update" else None,
+            sha256=sha256_of(_bytes_of(u)),
+        )
+        for u in plan.writes
+    )
+    deletes = tuple(
+        DeleteOp(target=_rel(workspace, u.path), backup=_rel(workspace, backup_path(u.path))) for u in plan.deletes
+    )
+    return Journal(
+        change=plan.change,
+        pid=os.getpid(),
+        state="prepared",
+        move_src=_rel(workspace, plan.change_dir),
+        move_dst=_rel(workspace, plan.archive_dir),
+        dirs=tuple(_rel(workspace, d) for d in dirs),
+        writes=writes,
+        deletes=deletes,
+        prune_stop=_rel(workspace, workspace.specs_dir),
+    )
+
+
+def _bytes_of(update: SpecUpdate) -> bytes:
+    if update.new_bytes is not None:
+        return update.new_bytes
+    if update.new_text is not None:
+        return update.new_text.encode("utf-8")
+    raise SpecledgerError(f"the plan has no new text for spec '{update.spec_id}'", code="archive_bad_plan")
+
+
+def _prepare(workspace: Workspace, plan: ArchivePlan, journal: Journal) -> None:
+    """Create folders, stage new texts and link backups; nothing visible changes."""
+    touched: set[Path] = set()
+    for rel in journal.dirs:
+        folder = workspace.root / rel
+        os.mkdir(folder)
+        touched.add(folder.parent)
+    for update in plan.writes:
+        write_file_durably(temp_path(update.path), _bytes_of(update))
+        if update.action == "update":
+            os.link(update.path, backup_path(update.path))
+        touched.add(update.path.parent)
+    for update in plan.deletes:
+        os.link(update.path, backup_path(update.path))
+        touched.add(update.path.parent)
+    # Deepest first, so that a new folder's own entries are durable before its parent's entry.
+    for folder in sorted(touched, key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(folder)
+
+
+def _describe(err: OSError) -> str:
+    where = f" ({err.filename})" if err.filename else ""
+    return f"{err.strerror or err}{where}"
+
+
+def apply_plan(workspace: Workspace, plan: ArchivePlan, *, lock: ArchiveLock | None = None) -> ApplyResult:
+    """Write the plan's specs and move the change into the archive, crash-safely.
+
+    Pass ``lock`` when the caller already holds the archive lock (it should, while it builds the
+    plan, so that no other archive changes the specs in between). Raises ``RefusedError`` when
+    the tree no longer matches the plan and ``SpecledgerError`` when a write fails; in both cases
+    nothing was changed.
+    """
+    own_lock = lock is None
+    if lock is None:
+        lock = ArchiveLock(workspace)
+        lock.acquire()
+    elif not lock.held:
+        raise SpecledgerError("apply_plan was given a lock that is not held", code="archive_bad_plan")
+    try:
+        recovered = tuple(recover_locked(workspace))
+        _check_plan(workspace, plan)
+        journal = build_journal(workspace, plan)
+        try:
+            write_journal(workspace, journal)
+            _prepare(workspace, plan, journal)
+            write_journal(workspace, journal.with_state("committed"))
+        except OSError as err:
+            _undo(workspace, journal)
+            raise SpecledgerError(
+                f"could not prepare the archive: {_describe(err)}; nothing was changed",
+                code="archive_write_failed",
+            ) from err
+        try:
+            execute(workspace, journal)
+        except OSError as err:
+            _undo(workspace, journal.with_state("rolling-back"), record=True)
+            raise SpecledgerError(
+                f"could not complete the archive: {_describe(err)}; every change was undone",
+                code="archive_write_failed",
+            ) from err
+        cleanup_pending = False
+        try:
+            finalize(workspace, journal)
+        except OSError:
+            # The archive itself is done; the next spec command drops the leftover backups.
+            cleanup_pending = True
+        return ApplyResult(
+            archived_as=plan.archive_dir.name,
+            archive_dir=plan.archive_dir,
+            written=tuple(u.spec_id for u in plan.writes),
+            deleted=tuple(u.spec_id for u in plan.deletes),
+            recovered=recovered,
+            cleanup_pending=cleanup_pending,
+        )
+    finally:
+        if own_lock:
+            lock.release()
+
+
+def _undo(workspace: Workspace, journal: Journal, *, record: bool = False) -> None:
+    """Roll back in-process. If that fails too, the journal stays for the next command to settle."""
+    if record:
+        try:
+            write_journal(workspace, journal)
+        except OSError:
+            # Still "committed" on disk: the next command rolls forward, which is also whole.
+            pass
+    try:
+        roll_back(workspace, journal)
+    except OSError as err:
+        raise SpecledgerError(
+            f"an archive write failed and undoing it failed too ({_describe(err)}); "
+            "the next spec command will finish or undo it",
+            code="archive_rollback_failed",
+        ) from err
+
+
+def preview(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
+    """``(spec id, unified diff)`` for every spec the plan would change, for ``--dry-run``."""
+    out: list[tuple[str, str]] = []
+    for update in plan.specs:
+        if update.action == "unchanged":
+            continue
+        rel = workspace.rel(update.path)
+        old = update.old_text or ""
+        new = update.new_text if update.new_text is not None else ""
+        if update.new_text is None and update.new_bytes is not None and update.action != "delete":
+            new = update.new_bytes.decode("utf-8", errors="replace")
+        diff = difflib.unified_diff(
+            _normalized(old).splitlines(keepends=True),
+            _normalized(new).splitlines(keepends=True),
+            fromfile="/dev/null" if update.action == "create" else f"a/{rel}",
+            tofile="/dev/null" if update.action == "delete" else f"b/{rel}",
+        )
+        out.append((update.spec_id, "".join(diff)))
+    return out
+
+
+__all__ = ["ApplyResult", "apply_plan", "build_journal", "check_change_name", "preview", "resolve_change_dir"]
