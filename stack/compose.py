@@ -9,7 +9,8 @@ literally ``docker compose ...``; otherwise the binary runs standalone, with ide
 
 ``config`` (interpolation, validation, normalisation) needs no engine. As a command::
 
-    .venv/bin/python -m stack.compose -f docker/docker-compose.yaml --env-file docker/.env.example config -q
+    .venv/bin/python -m stack.compose -f docker/docker-compose.yaml \\
+        --env-file docker/.env.example config -q
 """
 
 from __future__ import annotations
@@ -23,7 +24,37 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["ComposeUnavailable", "compose_binary", "compose_command", "run_compose"]
+__all__ = [
+    "DEFAULTED_VARIABLES",
+    "REQUIRED_VARIABLES",
+    "ComposeUnavailable",
+    "compose_binary",
+    "compose_command",
+    "read_env_file",
+    "run_compose",
+    "write_env_file",
+]
+
+# The variables docker/docker-compose.yaml reads (the lead's contract; docker/.env.example
+# documents them). Required ones are secrets and have no default anywhere.
+REQUIRED_VARIABLES = (
+    "BUGSINK_SECRET_KEY",
+    "BUGSINK_ADMIN_EMAIL",
+    "BUGSINK_ADMIN_PASSWORD",
+    "POSTGRES_PASSWORD",
+    "BUGSINK_PROJECT_KEY",
+)
+DEFAULTED_VARIABLES = {
+    "BUGSINK_PROJECT_ID": "1",
+    "BUGSINK_PORT": "8000",
+    "RUNTIME_PORT": "8080",
+    "BUGSINK_BASE_URL": "http://localhost:8000",
+    "SENTRY_ENABLED": "true",
+    "SENTRY_ENVIRONMENT": "production",
+    "SENTRY_TRACES_SAMPLE_RATE": "0",
+    "SENTRY_RELEASE": "",
+    "SENTRY_TEST_ROUTES": "auto",
+}
 
 
 class ComposeUnavailable(RuntimeError):
@@ -88,6 +119,30 @@ def run_compose(
             check=False,
             timeout=timeout,
         )
+
+
+def write_env_file(path: Path, values: Mapping[str, str]) -> Path:
+    """Write ``values`` as a compose env file; single quotes keep Compose from interpolating."""
+    for key, value in values.items():
+        if "'" in value or "\n" in value:
+            raise ValueError(f"{key}: quotes and newlines are not supported in env values")
+    path.write_text("".join(f"{key}='{value}'\n" for key, value in values.items()))
+    return path
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a KEY=value env file (blank lines and # comments skipped, one quote pair removed)."""
+    values: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
 
 
 def main(argv: Sequence[str] | None = None) -> int:

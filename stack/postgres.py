@@ -132,12 +132,12 @@ class PostgresCluster:
             cluster._run(
                 [
                     str(bin_dir / "initdb"),
-                    "--pgdata", str(cluster.data_dir),
-                    "--username", cluster.superuser,
-                    "--auth-local", "trust",
-                    "--auth-host", "scram-sha-256",
-                    "--encoding", "UTF8",
-                    "--locale", "C",
+                    f"--pgdata={cluster.data_dir}",
+                    f"--username={cluster.superuser}",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C",
                     "--no-sync",
                 ],
                 what="initdb",
@@ -155,10 +155,11 @@ class PostgresCluster:
             cluster._run(
                 [
                     str(bin_dir / "pg_ctl"),
-                    "--pgdata", str(cluster.data_dir),
-                    "--log", str(cluster.log_file),
-                    "--options", options,
-                    "--wait", f"--timeout={int(timeout)}",
+                    f"--pgdata={cluster.data_dir}",
+                    f"--log={cluster.log_file}",
+                    f"--options={options}",
+                    "--wait",
+                    f"--timeout={int(timeout)}",
                     "start",
                 ],
                 what="pg_ctl start",
@@ -201,12 +202,15 @@ class PostgresCluster:
         result = self._run(
             [
                 str(self.bin_dir / "psql"),
-                "--no-psqlrc", "--quiet", "--tuples-only", "--no-align",
-                "--set", "ON_ERROR_STOP=1",
-                "--host", str(self.socket_dir),
-                "--port", str(self.port),
-                "--username", self.superuser,
-                "--dbname", database,
+                "--no-psqlrc",
+                "--quiet",
+                "--tuples-only",
+                "--no-align",
+                "--set=ON_ERROR_STOP=1",
+                f"--host={self.socket_dir}",
+                f"--port={self.port}",
+                f"--username={self.superuser}",
+                f"--dbname={database}",
             ],
             what="psql",
             input_text=sql,
@@ -237,8 +241,8 @@ class PostgresCluster:
                 self._run(
                     [
                         str(self.bin_dir / "pg_ctl"),
-                        "--pgdata", str(self.data_dir),
-                        "--mode", "fast",
+                        f"--pgdata={self.data_dir}",
+                        "--mode=fast",
                         "--wait",
                         "stop",
                     ],
@@ -256,4 +260,3 @@ class PostgresCluster:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-

