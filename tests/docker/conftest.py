@@ -11,6 +11,7 @@ import yaml
 
 from stack.compose import (
     DEFAULTED_VARIABLES,
+    REQUIRED_VARIABLES,
     ComposeUnavailable,
     compose_binary,
     read_env_file,
@@ -44,18 +45,32 @@ def compose_available() -> Path:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
-def example_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """docker/.env.example once it is generated; until then an equivalent file in a temp dir."""
-    if ENV_EXAMPLE.is_file():
-        return ENV_EXAMPLE
-    return write_env_file(tmp_path_factory.mktemp("env") / "example.env", FALLBACK_ENV)
+def filled_example_env() -> dict[str, str]:
+    """docker/.env.example's values with its blank required secrets filled in, as a user would.
+
+    The generated example leaves every secret empty on purpose (a copied example must not start
+    with known secrets); Compose refuses such a file, which a separate test checks. Until the
+    example exists, the contract's variables with placeholder values stand in for it.
+    """
+    if not ENV_EXAMPLE.is_file():
+        return dict(FALLBACK_ENV)
+    values = read_env_file(ENV_EXAMPLE)
+    for name in REQUIRED_VARIABLES:
+        if not values.get(name):
+            values[name] = FALLBACK_ENV[name]
+    return values
 
 
 @pytest.fixture(scope="session")
-def example_env(example_env_file: Path) -> dict[str, str]:
-    """The example env's values (what the resolved config is compared with)."""
-    return read_env_file(example_env_file)
+def example_env() -> dict[str, str]:
+    """The example env's values, secrets filled in (what the resolved config is compared with)."""
+    return filled_example_env()
+
+
+@pytest.fixture(scope="session")
+def example_env_file(tmp_path_factory: pytest.TempPathFactory, example_env: dict[str, str]) -> Path:
+    """:func:`filled_example_env` written as an env file."""
+    return write_env_file(tmp_path_factory.mktemp("env") / "example.env", example_env)
 
 
 @pytest.fixture(scope="session")
