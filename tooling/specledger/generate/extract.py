@@ -49,6 +49,7 @@ _FIELD = re.compile(r"^[A-Za-z0-9_-]+$")
 _CODE_SPAN = re.compile(r"^`([^`]*)`$")
 _LABEL = re.compile(r"^\*\*(.+?)\*\*")
 _PIPE = re.compile(r"(?<!\\)\|")
+_BROKEN_HEADER = re.compile(r"^\s*\|\s*Variable\s*\|", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,7 @@ def _pick(reader: _Reader, columns: Sequence[str], anchor: int) -> _Table:
     wanted = [c.lower() for c in columns]
     found = [t for t in reader.tables if [h.lower() for h in t.header] == wanted]
     if not found:
+        _reject_broken_table(reader)
         raise reader.error(
             f"no table with the columns {' | '.join(columns)} in any requirement",
             anchor,
@@ -341,6 +343,19 @@ def _pick(reader: _Reader, columns: Sequence[str], anchor: int) -> _Table:
             found[1].header_line,
         )
     return found[0]
+
+
+def _reject_broken_table(reader: _Reader) -> None:
+    """Point at a ``| Variable |`` line that markdown did not read as a table (a common slip:
+    the header and the ``---`` row have different cell counts, so it is just a paragraph)."""
+    parsed = {table.header_line for table in reader.tables}
+    for number, line in enumerate(reader.lines, start=1):
+        if _BROKEN_HEADER.match(line) and number not in parsed:
+            raise reader.error(
+                "this line starts a table that markdown does not read as one: the header row, "
+                "the --- row and every row need the same number of cells",
+                number,
+            )
 
 
 def read_spec_data(path: Path, display: str) -> SpecData:

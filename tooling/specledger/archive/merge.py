@@ -1,0 +1,241 @@
+"""The merge of one delta into one main spec: pure text in, text out.
+
+Order of operations: RENAMED, then REMOVED, then MODIFIED, then ADDED. Renamed and modified
+blocks keep their position, removed blocks are dropped, added blocks are appended in delta
+order; the text before, around and after the requirements is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from specledger.markdown import Document, parse
+from specledger.model import Block, Delta
+from specledger.parse.blocks import fold_name, split_requirements
+
+FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+class MergeError(Exception):
+    """Archive must refuse this delta; the message says why, naming the spec and requirement."""
+
+
+@dataclass
+class MergeResult:
+    text: str  # LF line endings, ends with exactly one newline
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    renamed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def header_of(name: str) -> str:
+    return f"### Requirement: {name}"
+
+
+def prechecks(delta: Delta) -> list[str]:
+    """Conflicts inside one delta that make it unmergeable (each becomes a finding or a refusal)."""
+    problems: list[str] = []
+    for kind, names in (
+        ("ADDED", [b.name for b in delta.added]),
+        ("MODIFIED", [b.name for b in delta.modified]),
+        ("REMOVED", [n for n, _ in delta.removed]),
+    ):
+        for name, count in Counter(names).items():
+            if count > 1:
+                problems.append(f'"{name}" appears {count} times in {kind}')
+    for label, names in (("FROM", [r.old for r in delta.renamed]), ("TO", [r.new for r in delta.renamed])):
+        for name, count in Counter(names).items():
+            if count > 1:
+                problems.append(f'"{name}" appears {count} times as a RENAMED {label}')
+    added = {b.name for b in delta.added}
+    modified = {b.name for b in delta.modified}
+    removed = {n for n, _ in delta.removed}
+    removed_folded = {fold_name(n): n for n in removed}
+    for name in sorted(modified & removed):
+        problems.append(f'"{name}" is both MODIFIED and REMOVED')
+    for name in sorted(modified & added):
+        problems.append(f'"{name}" is both MODIFIED and ADDED')
+    for name in sorted(added & removed):
+        problems.append(f'"{name}" is both ADDED and REMOVED')
+    for rename in delta.renamed:
+        if rename.old in modified:
+            problems.append(f'MODIFIED uses the old name "{rename.old}"; after the RENAMED it is "{rename.new}"')
+        if rename.new in added:
+            problems.append(f'RENAMED target "{rename.new}" is also ADDED')
+        spelled = removed_folded.get(fold_name(rename.old))
+        if spelled is not None:
+            problems.append(f'"{rename.old}" is both RENAMED and REMOVED')
+    return problems
+
+
+def _near_miss(name: str, names: list[str]) -> str | None:
+    folded = fold_name(name)
+    return next((n for n in names if n != name and fold_name(n) == folded), None)
+
+
+def _collapse_blank_runs(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        match = FENCE_RE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+        elif fence is not None and match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+            fence = None
+        if fence is None and not line.strip() and out and not out[-1].strip():
+            continue
+        out.append(line)
+    return out
+
+
+def skeleton(spec_id: str, purpose: str) -> str:
+    return f"# {spec_id} Specification\n\n## Purpose\n{purpose}\n\n## Requirements\n"
+
+
+def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: str) -> MergeResult:
+    """Apply ``delta`` to the current main spec (``None`` when the capability is new).
+
+    Raises ``MergeError`` when archive must refuse; never touches the filesystem.
+    """
+    result = MergeResult(text="")
+    if delta.unpaired:
+        side, name, line = delta.unpaired[0]
+        other = "TO" if side == "FROM" else "FROM"
+        raise MergeError(f'{spec_id}: RENAMED {side} "{name}" on line {line} has no matching {other}: line')
+    for name, section, line in delta.orphans:
+        where = f'under "## {section}"' if section else "above the first ## section"
+        result.warnings.append(f'{spec_id}: requirement "{name}" (line {line}) is {where}, not in a delta section; not applied')
+    problems = prechecks(delta)
+    if problems:
+        raise MergeError(f"{spec_id}: {problems[0]}")
+    if delta.operation_count == 0:
+        raise MergeError(f"{spec_id}: the delta has no ADDED, MODIFIED, REMOVED or RENAMED requirement to apply")
+
+    if current is None:
+        if delta.modified or delta.renamed:
+            raise MergeError(
+                f"{spec_id}: the main spec does not exist, so only ADDED requirements can create it "
+                "(MODIFIED and RENAMED need an existing spec)"
+            )
+        if delta.removed:
+            result.warnings.append(f"{spec_id}: {len(delta.removed)} REMOVED requirement(s) ignored for a new spec")
+        purpose = delta.purpose or f"TBD - created by archiving change {change}. Update Purpose after archive."
+        current = parse(skeleton(spec_id, purpose))
+    else:
+        from specledger.rules.spec import structure_findings
+
+        structural = structure_findings(current, "spec.md")
+        if structural:
+            first = structural[0]
+            raise MergeError(
+                f"{spec_id}: the main spec is structurally invalid and cannot be updated until fixed "
+                f"(line {first.line}: {first.message})"
+            )
+
+    layout = split_requirements(current)
+    if layout.header_index is None:
+        raise MergeError(f"{spec_id}: the main spec has no '## Requirements' section to merge into")
+    blocks: list[Block | None] = list(layout.blocks)
+
+    def names() -> list[str]:
+        return [b.name for b in blocks if b is not None]
+
+    def index_of(name: str) -> int | None:
+        return next((i for i, b in enumerate(blocks) if b is not None and b.name == name), None)
+
+    for rename in delta.renamed:
+        at = index_of(rename.old)
+        if at is None:
+            if index_of(rename.new) is not None:
+                continue  # already renamed
+            near = _near_miss(rename.old, names())
+            hint = f', but "{header_of(near)}" exists; fix the header to match it exactly' if near else ""
+            raise MergeError(f'{spec_id}: RENAMED source "{header_of(rename.old)}" not found{hint}')
+        if index_of(rename.new) is not None:
+            raise MergeError(f'{spec_id}: RENAMED target "{header_of(rename.new)}" already exists')
+        near = _near_miss(rename.new, names())
+        if near is not None and near != rename.old:
+            raise MergeError(
+                f'{spec_id}: RENAMED target "{header_of(rename.new)}" differs from the existing '
+                f'"{header_of(near)}" only in case or spacing; choose a distinct name'
+            )
+        old = blocks[at]
+        assert old is not None
+        blocks[at] = Block(rename.new, old.line, [header_of(rename.new), *old.lines[1:]], old.body, old.scenarios,
+                           old.empty_scenario_headers)
+        result.renamed += 1
+
+    for name, _line in delta.removed:
+        at = index_of(name)
+        if at is None:
+            near = _near_miss(name, names())
+            if near is not None:
+                raise MergeError(
+                    f'{spec_id}: REMOVED "{header_of(name)}" not found, but "{header_of(near)}" exists; '
+                    "fix the header to match it exactly"
+                )
+            result.warnings.append(f'{spec_id}: REMOVED requirement "{name}" is not in the spec; already removed')
+            continue
+        blocks[at] = None
+        result.removed += 1
+
+    for block in delta.modified:
+        at = index_of(block.name)
+        if at is None:
+            near = _near_miss(block.name, names())
+            hint = f', but "{header_of(near)}" exists; fix the header to match it exactly' if near else ""
+            raise MergeError(f'{spec_id}: MODIFIED "{header_of(block.name)}" not found in the main spec{hint}')
+        old = blocks[at]
+        assert old is not None
+        missing = list((Counter(s.name for s in old.scenarios) - Counter(s.name for s in block.scenarios)).elements())
+        if missing:
+            listed = ", ".join(f'"{m}"' for m in missing)
+            raise MergeError(
+                f'{spec_id}: MODIFIED "{block.name}" would drop scenario(s) the main spec has: {listed}; '
+                "copy them into the MODIFIED block (it replaces the whole requirement)"
+            )
+        if old.text().strip() != block.text().strip():
+            result.modified += 1
+        blocks[at] = block
+
+    for block in delta.added:
+        at = index_of(block.name)
+        if at is not None:
+            existing = blocks[at]
+            assert existing is not None
+            if existing.text().strip() == block.text().strip():
+                continue  # already there, identical
+            raise MergeError(f'{spec_id}: ADDED "{header_of(block.name)}" already exists with different text')
+        near = _near_miss(block.name, names())
+        if near is not None:
+            raise MergeError(
+                f'{spec_id}: ADDED "{header_of(block.name)}" differs from the existing "{header_of(near)}" '
+                "only in case or spacing; use MODIFIED with that exact header, or choose a distinct name"
+            )
+        blocks.append(block)
+        result.added += 1
+
+    result.text = _recompose(current, layout.header_index, layout.end_index, layout.preamble, blocks)
+    return result
+
+
+def _recompose(doc: Document, header: int, end: int, preamble: list[str], blocks: list[Block | None]) -> str:
+    before = "\n".join(doc.lines[:header]).rstrip()
+    after = "\n".join(doc.lines[end:]).strip()
+    parts = ["\n".join(preamble).strip(), *(b.text().strip() for b in blocks if b is not None)]
+    middle = "\n\n".join(p for p in parts if p)
+    head = doc.lines[header]
+    pieces = [p for p in (before, f"{head}\n\n{middle}" if middle else head, after) if p]
+    lines = _collapse_blank_runs("\n\n".join(pieces).split("\n"))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def encode(text: str, newline: str, bom: bool) -> bytes:
+    """The bytes to write: LF text converted to the target's line endings."""
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    return (("\ufeff" if bom else "") + text).encode("utf-8")

@@ -1,0 +1,262 @@
+"""``spec archive CHANGE``: merge a finished change's deltas into the specs and file it away.
+
+The command only parses flags, asks for confirmation where a person must decide, and renders
+the result; the work is ``specledger.archive.plan.build_plan`` (every new byte, validated in
+memory) and ``specledger.archive.apply.apply_plan`` (crash-safe writes).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from specledger.archive.apply import ApplyResult, apply_plan, preview, resolve_change_dir
+from specledger.archive.journal import ArchiveLock
+from specledger.archive.plan import ArchivePlan, archive_name, build_plan
+from specledger.cli.common import EXIT_OK, fail, handles_errors, open_workspace, use_color
+from specledger.errors import RefusedError, SpecledgerError
+from specledger.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ArchiveOptions:
+    """The command's flags, as the core-facing code reads them."""
+
+    change: str | None
+    yes: bool
+    dry_run: bool
+    skip_specs: bool
+    no_validate: bool
+    as_json: bool
+
+
+def _interactive() -> bool:
+    """A person can answer a prompt only when stdin is a terminal; never prompt otherwise."""
+    return sys.stdin.isatty()
+
+
+def _say(opts: ArchiveOptions, text: str) -> None:
+    """Progress and warnings: stderr, so that stdout stays the product (and valid JSON)."""
+    click.echo(text, err=True)
+
+
+def _confirm(opts: ArchiveOptions, question: str, *, refusal: RefusedError, default: bool) -> None:
+    """Go on when ``--yes`` was given or a person says so; otherwise refuse with ``refusal``."""
+    if opts.yes:
+        return
+    if opts.as_json or not _interactive():
+        raise refusal
+    if not click.confirm(question, default=default, err=True):
+        raise RefusedError("archive cancelled; nothing was changed", code="archive_cancelled")
+
+
+def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> None:
+    from specledger.validate import validate_change  # the validator is heavy; only load it here
+
+    report = validate_change(workspace, name)
+    shown = [f for f in report.findings if str(f.level) in ("ERROR", "WARNING")]
+    if not opts.as_json:
+        for finding in shown:
+            where = finding.path or ""
+            if getattr(finding, "line", None):
+                where = f"{where}:{finding.line}"
+            _say(opts, f"  [{finding.level}] {where}: {finding.message}")
+    if not report.valid(False):
+        errors = sum(1 for f in report.findings if str(f.level) == "ERROR")
+        raise RefusedError(
+            f"change '{name}' has {errors} validation error(s); fix them before archiving",
+            code="archive_validation_failed",
+            hint=f"run 'spec validate {name}' for details (--no-validate skips this check; not recommended)",
+        )
+
+
+def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
+    from specledger.parse.tasks import task_progress
+
+    done, total = task_progress(change_dir)
+    if not opts.as_json:
+        status = "no tasks" if total == 0 else ("complete" if done == total else f"{done}/{total} tasks")
+        _say(opts, f"Task status: {status}")
+    left = total - done
+    if left <= 0 or opts.dry_run:
+        return
+    if opts.yes:
+        if not opts.as_json:
+            _say(opts, f"Warning: {left} incomplete task(s); archiving anyway because of --yes.")
+        return
+    _confirm(
+        opts,
+        f"{left} incomplete task(s) in change '{name}'. Archive anyway?",
+        refusal=RefusedError(
+            f"{left} incomplete task(s) in change '{name}'",
+            code="archive_tasks_incomplete",
+            hint="finish the tasks, or pass --yes to archive anyway",
+        ),
+        default=False,
+    )
+
+
+def _render_text(workspace: Workspace, plan: ArchivePlan, result: ApplyResult, color: bool) -> None:
+    for line in result.recovered:
+        click.echo(f"spec: {line}", err=True)
+    _render_plan_summary(workspace, plan, color)
+    for warning in plan.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if result.cleanup_pending:
+        click.echo("Note: some working files remain; the next spec command removes them.", err=True)
+    click.echo(f"Change '{plan.change}' archived as '{result.archived_as}'.")
+
+
+def _render_plan_summary(workspace: Workspace, plan: ArchivePlan, color: bool) -> None:
+    if plan.skip_specs:
+        click.echo("Spec updates skipped (skip_specs).")
+        return
+    changed = [u for u in plan.specs if u.action != "unchanged"]
+    if not changed:
+        click.echo("Specs already in sync; no spec file changes.")
+        return
+    click.echo("Specs to update:")
+    for update in changed:
+        click.echo(f"  {update.spec_id}: {update.action} ({workspace.rel(update.path)})")
+        for sign, count, label in (
+            ("+", update.added, "added"),
+            ("~", update.modified, "modified"),
+            ("-", update.removed, "removed"),
+            ("→", update.renamed, "renamed"),
+        ):
+            if count:
+                text = f"    {sign} {count} {label}"
+                click.echo(click.style(text, fg="green" if sign == "+" else None) if color else text)
+    t = plan.totals()
+    click.echo(f"Totals: + {t['added']}, ~ {t['modified']}, - {t['removed']}, → {t['renamed']}")
+
+
+def _json_payload(workspace: Workspace, plan: ArchivePlan, result: ApplyResult | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "change": plan.change,
+        "archivedAs": plan.archive_dir.name,
+        "path": str(plan.archive_dir),
+        "specsUpdated": result.specs_updated if result is not None else bool(plan.writes or plan.deletes),
+    }
+    if not plan.skip_specs:
+        body["totals"] = plan.totals()
+    body["warnings"] = list(plan.warnings)
+    if result is None:
+        body["dryRun"] = True
+        body["diffs"] = [{"spec": spec_id, "diff": diff} for spec_id, diff in preview(workspace, plan)]
+    return {"archive": body, "root": {"path": str(workspace.root), "source": workspace.source}}
+
+
+def run_archive(opts: ArchiveOptions, color: bool) -> int:
+    """Archive one change as ``opts`` says; returns the exit code or raises ``SpecledgerError``."""
+    workspace = open_workspace()
+    if not opts.change:
+        raise SpecledgerError(
+            "which change? name it: spec archive CHANGE",
+            code="archive_change_name_required",
+            hint="'spec list' shows the open changes",
+        )
+    name = opts.change
+    change_dir = resolve_change_dir(workspace, name)
+
+    if opts.no_validate:
+        if not opts.as_json:
+            _say(opts, "Warning: skipping validation may archive specs that fail validation.")
+        if not opts.dry_run:
+            _confirm(
+                opts,
+                "Archive without validating?",
+                refusal=RefusedError(
+                    "archiving without validation needs confirmation",
+                    code="archive_confirmation_required",
+                    hint="pass --yes together with --no-validate",
+                ),
+                default=False,
+            )
+    else:
+        _validate(workspace, opts, name)
+    _check_tasks(opts, name, change_dir)
+
+    destination = workspace.archive_dir / archive_name(name, _dt.date.today())
+    if destination.exists() or destination.is_symlink():
+        raise RefusedError(
+            f"archive '{destination.name}' already exists",
+            path=workspace.rel(destination),
+            code="archive_target_exists",
+            hint="rename or remove the existing archived change first",
+        )
+
+    from specledger.parse.metadata import read_metadata
+
+    meta = read_metadata(change_dir)
+    skip = opts.skip_specs or meta.skip_specs
+    if opts.skip_specs and not opts.as_json:
+        _say(opts, "Skipping spec updates (--skip-specs).")
+
+    # Hold the lock from planning to writing: no other archive may change a spec in between.
+    with ArchiveLock(workspace) as lock:
+        plan = build_plan(workspace, name, skip_specs=skip)
+        if opts.dry_run:
+            if opts.as_json:
+                click.echo(json.dumps(_json_payload(workspace, plan, None), indent=2))
+            else:
+                _render_plan_summary(workspace, plan, color)
+                for _spec_id, diff in preview(workspace, plan):
+                    click.echo(diff, nl=False)
+                click.echo(f"Dry run: change '{name}' would be archived as '{plan.archive_dir.name}'; "
+                           "nothing was written.")
+            return EXIT_OK
+        if plan.writes or plan.deletes:
+            count = len(plan.writes) + len(plan.deletes)
+            _confirm(
+                opts,
+                f"Update {count} spec file(s) and archive change '{name}'?",
+                refusal=RefusedError(
+                    f"updating {count} spec file(s) needs confirmation",
+                    code="archive_confirmation_required",
+                    hint="rerun with --yes",
+                ),
+                default=True,
+            )
+        result = apply_plan(workspace, plan, lock=lock)
+
+    if opts.as_json:
+        click.echo(json.dumps(_json_payload(workspace, plan, result), indent=2))
+    else:
+        _render_text(workspace, plan, result, color)
+    return EXIT_OK
+
+
+@click.command("archive")
+@click.argument("change", required=False)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask: archive even with incomplete tasks.")
+@click.option("--dry-run", is_flag=True, help="Print the diff of every spec archive would write; write nothing.")
+@click.option("--skip-specs", is_flag=True, help="Move the change into the archive without touching specs.")
+@click.option("--no-validate", is_flag=True, help="Skip validation (not recommended; needs --yes with --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.pass_context
+@handles_errors
+def archive(
+    ctx: click.Context,
+    change: str | None,
+    yes: bool,
+    dry_run: bool,
+    skip_specs: bool,
+    no_validate: bool,
+    as_json: bool,
+) -> None:
+    """Merge CHANGE's delta specs into the specs and move it to changes/archive/.
+
+    Every new spec text is computed and validated before the first write, and the writes are
+    crash-safe: after an interruption, the next spec command finishes or undoes the archive.
+
+    Exit codes: 0 archived (or dry run), 1 refused (validation, incomplete tasks without --yes,
+    destination exists, merge refused), 2 usage or environment error.
+    """
+    opts = ArchiveOptions(change, yes, dry_run, skip_specs, no_validate, as_json)
+    sys.exit(run_archive(opts, use_color(ctx)))

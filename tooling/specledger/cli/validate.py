@@ -1,0 +1,102 @@
+"""``spec validate``: check changes and specs against the schemas and rules."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, handles_errors, open_workspace, use_color
+from specledger.errors import SpecledgerError
+from specledger.items import resolve
+from specledger.report import RenderOptions, reporters
+from specledger.validate import ItemReport, Validator
+
+
+@click.command("validate")
+@click.argument("item", required=False)
+@click.option("--all", "all_items", is_flag=True, help="Validate every change and every spec.")
+@click.option("--changes", is_flag=True, help="Validate every open change.")
+@click.option("--specs", is_flag=True, help="Validate every main spec.")
+@click.option("--archived", is_flag=True, help="Check archived changes for unfinished tasks.")
+@click.option("--type", "item_type", type=click.Choice(["change", "spec"]), help="Say what ITEM is when ambiguous.")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (same as --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
+              help="Output format: text (default), json, or github (workflow annotations).")
+@click.option("--report", "report_kind", type=click.Choice(["full", "findings"]), default="full",
+              help="findings: only the items that have findings (bulk runs).")
+@click.option("--concurrency", type=int, default=None, hidden=True, help="Accepted for compatibility; ignored.")
+@click.option("--no-interactive", is_flag=True, hidden=True, help="Accepted for compatibility; never interactive.")
+@click.pass_context
+@handles_errors
+def validate(ctx: click.Context, item: str | None, all_items: bool, changes: bool, specs: bool, archived: bool,
+             item_type: str | None, strict: bool, as_json: bool, fmt: str | None, report_kind: str,
+             concurrency: int | None, no_interactive: bool) -> None:
+    """Validate ITEM (a change or a spec), or many with --all, --changes or --specs.
+
+    \b
+    Examples:
+      spec validate add-login            one change (proposal, tasks, design, deltas)
+      spec validate --all --strict       everything; warnings fail too (CI)
+      spec validate --changes --format github
+
+    Exit status: 0 valid, 1 findings, 2 usage or unreadable files.
+    """
+    fmt = fmt or ("json" if as_json else "text")
+    as_json = fmt == "json"
+    bulk = all_items or changes or specs or archived
+    if item and bulk:
+        raise SpecledgerError("give either an ITEM or one of --all/--changes/--specs/--archived, not both",
+                              code="invalid_item")
+    if not item and not bulk:
+        raise SpecledgerError("nothing to validate", code="invalid_item",
+                              hint="give a change or spec name, or --all, --changes or --specs")
+    if report_kind == "findings" and not bulk:
+        raise SpecledgerError("--report findings applies to bulk runs (--all, --changes, --specs)",
+                              code="invalid_validation_report_request")
+    workspace = open_workspace()
+    validator = Validator(workspace)
+    started = time.perf_counter()
+    scope = "item"
+    if item:
+        kind = resolve(workspace, item, item_type)  # type: ignore[arg-type]
+        reports = [validator.change(item) if kind == "change" else validator.spec(item)]
+    elif archived:
+        scope = "archived"
+        reports = _archived(validator)
+    else:
+        want_changes = all_items or changes or item_type == "change"
+        want_specs = all_items or specs or item_type == "spec"
+        if item_type and not all_items:
+            want_changes, want_specs = item_type == "change" or changes, item_type == "spec" or specs
+        scope = "all" if (want_changes and want_specs) else ("changes" if want_changes else "specs")
+        reports = validator.bulk(changes=want_changes, specs=want_specs)
+    opts = RenderOptions(strict=strict, color=use_color(ctx) and fmt == "text",
+                         findings_only=report_kind == "findings", scope=scope)
+    output = reporters()[fmt](reports, workspace, opts)
+    click.echo(output)
+    if not as_json:
+        click.echo(f"validated in {time.perf_counter() - started:.2f}s", err=True)
+    if any(r.environment_error for r in reports):
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK if all(r.valid(strict) for r in reports) else EXIT_FINDINGS)
+
+
+def _archived(validator: Validator) -> list[ItemReport]:
+    from specledger.findings import error
+    from specledger.parse.tasks import task_progress
+
+    ws = validator.ws
+    reports = []
+    if ws.archive_dir.is_dir():
+        for entry in sorted(p for p in ws.archive_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            report = ItemReport(entry.name, "change", entry)
+            done, total = task_progress(entry)
+            if done < total:
+                report.findings.append(error("archived-tasks-incomplete",
+                                             f"{total - done} task(s) still open ({done}/{total} done)",
+                                             ws.rel(entry / "tasks.md")))
+            reports.append(report)
+    return reports

@@ -1,0 +1,39 @@
+"""Resolving an item name given on the command line to a change or a spec."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal
+
+from specledger.errors import SpecledgerError
+from specledger.workspace import Workspace
+
+Kind = Literal["change", "spec"]
+
+
+def resolve(workspace: Workspace, name: str, kind: Kind | None = None) -> Kind:
+    """Which kind of item ``name`` is; raises a usage error when unknown or ambiguous."""
+    is_change = name in workspace.change_names()
+    is_spec = name in workspace.spec_ids()
+    if kind == "change" and is_change or kind == "spec" and is_spec:
+        return kind
+    if kind is None:
+        if is_change and is_spec:
+            raise SpecledgerError(
+                f"'{name}' is both a change and a spec",
+                code="ambiguous_item",
+                hint=f"add --type change or --type spec",
+            )
+        if is_change:
+            return "change"
+        if is_spec:
+            return "spec"
+    candidates = []
+    if kind in (None, "change"):
+        candidates += workspace.change_names()
+    if kind in (None, "spec"):
+        candidates += workspace.spec_ids()
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+    what = f"{kind} " if kind else "change or spec "
+    hint = f"did you mean: {', '.join(close)}?" if close else "run `spec list` or `spec list --specs` to see the names"
+    raise SpecledgerError(f"unknown {what}'{name}'", code="unknown_item", hint=hint)

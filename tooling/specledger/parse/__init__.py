@@ -1,0 +1,1 @@
+"""Artifact readers: markdown documents -> the typed model."""

@@ -1,0 +1,62 @@
+"""Reading artifact files safely: every failure becomes a message naming the file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from specledger.markdown import Document, parse
+
+# Specs far beyond any real one are refused rather than parsed: a guard against a wrong file.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class UnreadableFile(Exception):
+    """A file that exists (or is named) but cannot be read as UTF-8 markdown."""
+
+    def __init__(self, path: Path, reason: str, *, environment: bool) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+        self.environment = environment  # True: the filesystem failed us (exit 2), not the content
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, raising ``UnreadableFile`` with a clear reason."""
+    try:
+        if path.is_dir():
+            raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except UnreadableFile:
+        raise
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            reason = "is a symbolic link loop"
+        elif err.errno in (errno.EACCES, errno.EPERM):
+            reason = "permission denied"
+        elif err.errno == errno.ENOENT:
+            reason = "does not exist (broken symbolic link?)" if os.path.islink(path) else "does not exist"
+        else:
+            reason = f"cannot be read ({os.strerror(err.errno) if err.errno else err})"
+        raise UnreadableFile(path, reason, environment=True) from err
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(
+            path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; refusing to parse it", environment=False
+        )
+    if b"\x00" in data:
+        raise UnreadableFile(path, "is a binary file, not markdown text", environment=False)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UnreadableFile(
+            path, f"line {line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+            environment=False,
+        ) from err
+
+
+def read_markdown(path: Path) -> Document:
+    """Read and parse a markdown file."""
+    return parse(read_text(path))

@@ -1,0 +1,33 @@
+"""GitHub Actions workflow commands: one annotation per finding, then a plain summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from specledger.findings import Level
+from specledger.report import RenderOptions, text
+from specledger.validate import ItemReport
+from specledger.workspace import Workspace
+
+COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOptions) -> str:
+    lines = []
+    for report in reports:
+        for f in report.findings:
+            props = [f"file={escape_property(f.path)}"]
+            if f.line:
+                props.append(f"line={f.line}")
+            props.append(f"title={escape_property(f'{f.code} ({report.type} {report.id})')}")
+            lines.append(f"::{COMMANDS[f.level]} {','.join(props)}::{escape_data(f.message)}")
+    lines.append(text.summary_line(reports, opts))
+    return "\n".join(lines)

@@ -1,0 +1,315 @@
+"""Validation of changes and specs: reads each file once and runs the schemas and rules.
+
+The API the CLI and ``archive`` use: ``Validator(workspace)`` with ``change(name)``,
+``spec(id)`` and ``bulk(...)``, each returning ``ItemReport``s. Unreadable files become ERROR
+findings (flagged ``environment``), so one broken file never hides the findings in others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from specledger import schemas
+from specledger.archive.merge import MergeError, merge_delta
+from specledger.findings import Finding, Level, error, info, warning
+from specledger.markdown import Document
+from specledger.model import Delta, Spec
+from specledger.parse.delta import has_delta_header, read_delta
+from specledger.parse.files import UnreadableFile, read_markdown
+from specledger.parse.metadata import load_metadata
+from specledger.parse.proposal import read_proposal
+from specledger.parse.spec import read_spec
+from specledger.parse.tasks import read_tasks
+from specledger.rules.change import check_design, check_proposal, check_tasks
+from specledger.rules.delta import check_delta
+from specledger.rules.spec import check_spec, check_spec_text
+from specledger.workspace import Workspace
+
+ItemType = Literal["change", "spec"]
+
+
+@dataclass
+class ItemReport:
+    id: str
+    type: ItemType
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+
+    def valid(self, strict: bool = False) -> bool:
+        bad = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
+        return not any(f.level in bad for f in self.findings)
+
+    @property
+    def environment_error(self) -> bool:
+        return any(f.environment for f in self.findings)
+
+
+def unreadable_finding(err: UnreadableFile, workspace: Workspace) -> Finding:
+    return Finding(Level.ERROR, "file-unreadable", f"cannot read this file: {err.reason}", workspace.rel(err.path),
+                   None, environment=err.environment)
+
+
+@dataclass
+class DeltaFile:
+    id: str
+    path: Path
+    delta: Delta | None  # None when unreadable
+
+
+class Validator:
+    """Validates items of one workspace, reading every file at most once."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        self._main: dict[str, Document | UnreadableFile | None] = {}
+        self._deltas: dict[str, tuple[list[DeltaFile], list[Finding]]] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    def main_doc(self, spec_id: str) -> Document | None:
+        """The current main spec, ``None`` when it does not exist (raises when unreadable)."""
+        if spec_id not in self._main:
+            path = self.ws.spec_path(spec_id)
+            try:
+                self._main[spec_id] = read_markdown(path) if (path.exists() or path.is_symlink()) else None
+            except UnreadableFile as err:
+                self._main[spec_id] = err
+        value = self._main[spec_id]
+        if isinstance(value, UnreadableFile):
+            raise value
+        return value
+
+    def delta_files(self, change: str) -> tuple[list[DeltaFile], list[Finding]]:
+        """The change's delta specs, plus findings for files in the wrong place or unreadable."""
+        if change not in self._deltas:
+            self._deltas[change] = self._read_delta_files(change)
+        return self._deltas[change]
+
+    def _read_delta_files(self, change: str) -> tuple[list[DeltaFile], list[Finding]]:
+        findings: list[Finding] = []
+        specs_root = self.ws.change_dir(change) / "specs"
+        files: list[DeltaFile] = []
+        if not specs_root.is_dir():
+            return files, findings
+        for dirpath, dirnames, filenames in os.walk(specs_root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            folder = Path(dirpath)
+            rel_parts = folder.relative_to(specs_root).parts
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = folder / name
+                if name == "spec.md" and rel_parts:
+                    spec_id = "/".join(rel_parts)
+                    try:
+                        files.append(DeltaFile(spec_id, path, read_delta(spec_id, path, read_markdown(path))))
+                    except UnreadableFile as err:
+                        findings.append(unreadable_finding(err, self.ws))
+                        files.append(DeltaFile(spec_id, path, None))
+                elif name == "spec.md":
+                    findings.append(error(
+                        "delta-misplaced",
+                        "a delta spec at specs/spec.md has no capability folder and is ignored by archive; "
+                        "move it to specs/<capability>/spec.md", self.ws.rel(path)))
+                elif name.endswith(".md"):
+                    try:
+                        text = path.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        continue
+                    if has_delta_header(text):
+                        findings.append(error(
+                            "delta-misplaced",
+                            "this file has delta sections but is not a specs/<capability>/spec.md, so archive "
+                            "ignores it; move its requirements into specs/<capability>/spec.md", self.ws.rel(path)))
+        files.sort(key=lambda f: f.id)
+        return files, findings
+
+    # -- items -----------------------------------------------------------------------------
+    def spec(self, spec_id: str) -> ItemReport:
+        path = self.ws.spec_path(spec_id)
+        report = ItemReport(spec_id, "spec", path)
+        try:
+            doc = self.main_doc(spec_id)
+        except UnreadableFile as err:
+            report.findings.append(unreadable_finding(err, self.ws))
+            return report
+        if doc is None:
+            report.findings.append(error("spec-missing", "the spec file does not exist", self.ws.rel(path)))
+            return report
+        report.findings.extend(check_spec(read_spec(spec_id, path, doc), self.ws.rel(path)))
+        return report
+
+    def change(self, name: str) -> ItemReport:
+        ws = self.ws
+        change_dir = ws.change_dir(name)
+        report = ItemReport(name, "change", change_dir)
+        out = report.findings
+        rel_dir = ws.rel(change_dir)
+
+        proposal_path = change_dir / "proposal.md"
+        if not proposal_path.exists() and not proposal_path.is_symlink():
+            out.append(error("proposal-missing", "the change has no proposal.md (with '## Why' and '## What Changes')",
+                             f"{rel_dir}/proposal.md"))
+        else:
+            try:
+                doc = read_markdown(proposal_path)
+                out.extend(check_proposal(read_proposal(proposal_path, doc), ws.rel(proposal_path)))
+            except UnreadableFile as err:
+                out.append(unreadable_finding(err, ws))
+
+        deltas, placement = self.delta_files(name)
+        meta, meta_problem, skip_requested = load_metadata(change_dir, (ws.root / "openspec" / "schemas",))
+        file_findings: list[Finding] = []
+        for delta_file in deltas:
+            delta = delta_file.delta
+            if delta is None:
+                continue
+            rel = ws.rel(delta_file.path)
+            found = check_delta(delta, rel)
+            if delta.section_titles and delta.operation_count == 0:
+                titles = [t for t, _ in delta.section_titles]
+                found.append(error("delta-empty",
+                                   f"delta sections ({', '.join(titles)}) hold no requirement entry; write "
+                                   '"### Requirement: <name>" blocks (REMOVED may use bullets)', rel))
+            elif not delta.section_titles:
+                found.append(error("delta-no-sections",
+                                   'no delta section found: use "## ADDED Requirements" (or MODIFIED, REMOVED, '
+                                   "RENAMED); notes that are not deltas do not belong under specs/", rel))
+            if not any(f.level is Level.ERROR for f in found):
+                found.extend(self._archive_findings(delta, rel, name, meta.retire_capabilities))
+            file_findings.extend(found)
+        out.extend(file_findings)
+        out.extend(placement)
+
+        operations = sum(d.delta.operation_count for d in deltas if d.delta is not None)
+        meta_rel = f"{rel_dir}/.openspec.yaml"
+        if meta_problem and skip_requested:
+            out.append(error("metadata-invalid",
+                             f"skip_specs is set but .openspec.yaml is not valid change metadata, so it is not "
+                             f"honoured: {meta_problem}", meta_rel))
+        elif meta_problem:
+            out.append(warning("metadata-invalid", f".openspec.yaml is not valid change metadata: {meta_problem}",
+                               meta_rel))
+        if meta.skip_specs and not meta_problem:
+            spec_files = [p for p in _visible_files(change_dir / "specs")]
+            if spec_files:
+                out.append(error("skip-specs-conflict",
+                                 "skip_specs is set in .openspec.yaml but there are files under specs/; remove "
+                                 "skip_specs or the spec files", meta_rel))
+            elif operations == 0:
+                out.append(info("skip-specs", "skip_specs is set: this change declares no spec changes", meta_rel))
+        elif operations == 0 and not deltas and not placement:
+            out.append(error("change-no-deltas",
+                             "the change has no delta: add specs/<capability>/spec.md with '## ADDED Requirements' "
+                             "(or MODIFIED, REMOVED, RENAMED), or set 'skip_specs: true' in .openspec.yaml for a "
+                             "change that alters no spec", rel_dir))
+
+        tasks_path = change_dir / "tasks.md"
+        if tasks_path.exists() or tasks_path.is_symlink():
+            try:
+                out.extend(check_tasks(read_tasks(tasks_path, read_markdown(tasks_path)), ws.rel(tasks_path)))
+            except UnreadableFile as err:
+                out.append(unreadable_finding(err, ws))
+        design_path = change_dir / "design.md"
+        if design_path.exists() or design_path.is_symlink():
+            try:
+                out.extend(check_design(design_path, read_markdown(design_path), ws.rel(design_path)))
+            except UnreadableFile as err:
+                out.append(unreadable_finding(err, ws))
+        return report
+
+    def _archive_findings(self, delta: Delta, rel: str, change: str, retire: bool) -> list[Finding]:
+        """What archive would do with this delta: refusals are ERRORs here, not surprises later."""
+        try:
+            current = self.main_doc(delta.id)
+        except UnreadableFile as err:
+            return [unreadable_finding(err, self.ws)]
+        found: list[Finding] = []
+        if current is None and delta.added and not delta.purpose:
+            found.append(warning("new-capability-no-purpose",
+                                 f"this delta creates the new capability '{delta.id}' but has no '## Purpose'; "
+                                 "archive would write a placeholder Purpose that fails --strict", rel))
+        try:
+            result = merge_delta(delta.id, current, delta, change)
+        except MergeError as err:
+            return [*found, error("archive-would-refuse", f"archive would refuse this delta: {err}", rel)]
+        main_rel = self.ws.rel(self.ws.spec_path(delta.id))
+        before: set[tuple[str, str]] = set()
+        if current is not None:
+            before = {(f.code, f.message) for f in check_spec(read_spec(delta.id, self.ws.spec_path(delta.id),
+                                                                        current), main_rel)}
+        for finding in check_spec_text(delta.id, result.text, main_rel):
+            if (finding.code, finding.message) in before or finding.level is Level.INFO:
+                continue
+            if finding.code == "spec-no-requirements" and retire:
+                continue  # the capability is retired: archive deletes the spec
+            if finding.code == "spec-purpose-placeholder" and any(f.code == "new-capability-no-purpose" for f in found):
+                continue
+            level = finding.level
+            found.append(Finding(level, "archive-result-" + ("invalid" if level is Level.ERROR else "warning"),
+                                 f"after archive, {main_rel} would have: {finding.message}", rel))
+        return found
+
+    def bulk(self, *, changes: bool, specs: bool) -> list[ItemReport]:
+        reports: list[ItemReport] = []
+        if changes:
+            change_reports = [self.change(n) for n in self.ws.change_names()]
+            add_overlap_findings(self, change_reports)
+            reports.extend(change_reports)
+        if specs:
+            reports.extend(self.spec(s) for s in self.ws.spec_ids())
+        reports.sort(key=lambda r: (r.id.lower(), r.id, r.type))
+        return reports
+
+
+def _visible_files(folder: Path) -> Iterable[Path]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        out.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+    return out
+
+
+def touched_requirements(delta: Delta) -> set[str]:
+    names = {b.name for b in delta.added} | {b.name for b in delta.modified} | {n for n, _ in delta.removed}
+    for rename in delta.renamed:
+        names |= {rename.old, rename.new}
+    return names
+
+
+def add_overlap_findings(validator: Validator, reports: list[ItemReport]) -> None:
+    """Warn on both sides when two open changes touch the same requirement of the same capability."""
+    touched: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for report in reports:
+        deltas, _ = validator.delta_files(report.id)
+        for delta_file in deltas:
+            if delta_file.delta is None:
+                continue
+            for name in sorted(touched_requirements(delta_file.delta)):
+                touched.setdefault((delta_file.id, name), []).append((report.id, validator.ws.rel(delta_file.path)))
+    by_id = {r.id: r for r in reports}
+    for (spec_id, name), users in sorted(touched.items()):
+        if len(users) < 2:
+            continue
+        for change, rel in users:
+            others = ", ".join(sorted(c for c, _ in users if c != change))
+            by_id[change].findings.append(warning(
+                "change-overlap",
+                f'requirement "{name}" of {spec_id} is also changed by open change(s) {others}; archive one, '
+                "then refresh the other against the updated spec", rel))
+
+
+def validate_change(workspace: Workspace, name: str) -> ItemReport:
+    return Validator(workspace).change(name)
+
+
+def validate_spec(workspace: Workspace, spec_id: str) -> ItemReport:
+    return Validator(workspace).spec(spec_id)
+
+
+__all__ = ["ItemReport", "Spec", "Validator", "schemas", "validate_change", "validate_spec"]
