@@ -99,6 +99,8 @@ def _exists(path: Path) -> bool:
 
 
 def _unlink_if_present(path: Path) -> bool:
+    if not os.path.lexists(path):
+        return False  # no needless unlink calls: each one is a point where a crash could land
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -450,16 +452,16 @@ def recover(workspace: Workspace) -> Iterator[str]:
 
 def recover_locked(workspace: Workspace) -> Iterator[str]:
     """``recover`` for a caller that already holds the archive lock."""
-    journal = read_journal(workspace)
-    if journal is None:
-        # A journal temp without a journal: the archive died before its first durable step.
-        remove_journal(workspace)
-        return
     try:
+        journal = read_journal(workspace)
+        if journal is None:
+            # A journal temp without a journal: the archive died before its first durable step.
+            remove_journal(workspace)
+            return
         yield settle(workspace, journal)
     except OSError as err:
         raise SpecledgerError(
-            f"could not finish the interrupted archive of change '{journal.change}': {err}",
+            f"could not finish an interrupted archive: {err}",
             path=journal_path(workspace),
             code="archive_recovery_failed",
             hint="fix the cause (permissions, disk space) and run any spec command again",
