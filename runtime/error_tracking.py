@@ -167,7 +167,9 @@ def setup_error_tracking(
             environment=environment,
             release=env.get("SENTRY_RELEASE", "").strip() or default_release(),
             traces_sample_rate=0.0,
-            test_routes=_test_routes_enabled(mode if mode in {"on", "off"} else "auto", environment),
+            test_routes=_test_routes_enabled(
+                mode if mode in {"on", "off"} else "auto", environment
+            ),
             reason=f"configuration unusable: {exc}",
         )
         logger.error("error tracking: OFF (%s)", state.reason)

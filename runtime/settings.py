@@ -88,7 +88,9 @@ def load_config(path: Path = CONFIG_PATH) -> TrackingConfig:
             raise _error(path, f"[settings.{name}] must be a table")
         kind = table.get("type")
         if kind not in _TYPES:
-            raise _error(path, f"[settings.{name}] type must be one of {sorted(_TYPES)}, got {kind!r}")
+            raise _error(
+                path, f"[settings.{name}] type must be one of {sorted(_TYPES)}, got {kind!r}"
+            )
         choices = tuple(str(c) for c in table.get("choices", ()))
         if kind == "enum" and not choices:
             raise _error(path, f"[settings.{name}] an enum needs a non-empty choices list")

@@ -111,7 +111,7 @@ class Bugsink:
         return env
 
     def _run(self, args: list[str], extra_env: dict[str, str] | None = None) -> str:
-        """Run a Bugsink command in ``home``; return stdout; StackError with its stderr on failure."""
+        """Run a Bugsink command in ``home``; return stdout, or StackError with its stderr."""
         env = self.env()
         env.update(extra_env or {})
         result = subprocess.run(
@@ -151,7 +151,7 @@ class Bugsink:
             '    DATABASES["default"] = parse_database_url(_os.environ["DATABASE_URL"])',
             'ALLOWED_HOSTS = ["127.0.0.1", "localhost"]',
             f'BUGSINK["BASE_URL"] = {self.base_url!r}',
-            '# Bugsink reports usage to bugsink.com hourly unless told not to.',
+            "# Bugsink reports usage to bugsink.com hourly unless told not to.",
             'BUGSINK["PHONEHOME"] = False',
             f"BUGSINK.update({_quotas()!r})",
             "",
@@ -207,7 +207,7 @@ class Bugsink:
         return out.strip().splitlines()[-1]
 
     def start(self, log: IO[bytes] | None = None) -> None:
-        """Start gunicorn in the background (logs to ``home/gunicorn.log`` unless given a stream)."""
+        """Start gunicorn in the background; logs go to ``log`` or ``home/gunicorn.log``."""
         if self.process is not None and self.process.poll() is None:
             return
         if port_in_use(self.host, self.port):

@@ -11,13 +11,14 @@ Environment:
 ``BUGSINK_PROJECT_KEY``   32 hexadecimal characters (the DSN's public key), required
 ``BUGSINK_PROJECT_NAME``  default ``specledger-runtime``
 ``BUGSINK_TEAM_NAME``     default ``specledger``
-``BUGSINK_API_TOKEN``     optional, 40 lowercase hex: a full-access API token with exactly this value
+``BUGSINK_API_TOKEN``     optional, 40 lowercase hex: a full-access API token with this value
 ``BUGSINK_MEMBER_EMAIL``  optional: that existing user becomes admin of the team and the project
 
-Because the id and the key are chosen up front, the DSN is known before Bugsink starts; nobody has to
-create the project in the UI. The script is idempotent: a second run repairs what differs and reports
-``exists``. Progress goes to stderr, the DSN is the last line on stdout. Exit codes: 0 done, 2 bad
-input or an unusable environment (no settings, no schema), 1 anything the database refused.
+Because the id and the key are chosen up front, the DSN is known before Bugsink starts; nobody
+has to create the project in the UI. The script is idempotent: a second run repairs what differs
+and reports ``exists``. Progress goes to stderr, the DSN is the last line on stdout. Exit codes:
+0 done, 2 bad input or an unusable environment (no settings, no schema), 1 anything the database
+refused.
 
 It uses only the standard library and Bugsink's own models (which are internal, hence the
 ``bugsink==2.6.*`` pin), so it can be mounted into the official image unchanged.
@@ -61,7 +62,9 @@ def read_request(env: dict[str, str]) -> Request:
     try:
         project_id = int(raw_id)
     except ValueError:
-        raise ProvisionError(f"BUGSINK_PROJECT_ID must be an integer >= 1, got {raw_id!r}") from None
+        raise ProvisionError(
+            f"BUGSINK_PROJECT_ID must be an integer >= 1, got {raw_id!r}"
+        ) from None
     if project_id < 1:
         raise ProvisionError(f"BUGSINK_PROJECT_ID must be an integer >= 1, got {raw_id!r}")
 
@@ -79,7 +82,9 @@ def read_request(env: dict[str, str]) -> Request:
     name = env.get("BUGSINK_PROJECT_NAME", "").strip() or "specledger-runtime"
     team = env.get("BUGSINK_TEAM_NAME", "").strip() or "specledger"
     if len(name) > 255 or len(team) > 255:
-        raise ProvisionError("BUGSINK_PROJECT_NAME and BUGSINK_TEAM_NAME must be at most 255 characters")
+        raise ProvisionError(
+            "BUGSINK_PROJECT_NAME and BUGSINK_TEAM_NAME must be at most 255 characters"
+        )
 
     token = env.get("BUGSINK_API_TOKEN", "").strip() or None
     if token is not None and not _TOKEN_RE.match(token):
@@ -114,8 +119,8 @@ def _setup_django() -> None:
         django.setup()
     except ModuleNotFoundError as exc:
         raise ProvisionError(
-            f"cannot load settings module {os.environ['DJANGO_SETTINGS_MODULE']!r} ({exc}); run from "
-            "the folder holding bugsink_conf.py or set DJANGO_SETTINGS_MODULE"
+            f"cannot load settings module {os.environ['DJANGO_SETTINGS_MODULE']!r} ({exc}); "
+            "run from the folder holding bugsink_conf.py or set DJANGO_SETTINGS_MODULE"
         ) from None
 
 

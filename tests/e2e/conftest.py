@@ -1,0 +1,97 @@
+"""End-to-end fixtures: one real Bugsink (SQLite) per session, runtimes started per test.
+
+Everything listens on 127.0.0.1 on ports chosen at run time and is stopped at teardown. A missing
+Bugsink venv is an error that says to run `make bugsink`, not a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from e2e_support import PROJECTS, BugsinkHandle, Runtime, wait_health  # noqa: E402
+
+from stack.bugsink import Bugsink, StackError, check_venv, free_port  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bugsink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BugsinkHandle]:
+    """A real Bugsink on a free port with fixed keys and an API token."""
+    try:
+        check_venv()
+    except StackError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    server = Bugsink(tmp_path_factory.mktemp("bugsink"), free_port())
+    token = secrets.token_hex(20)
+    key = secrets.token_hex(16)
+    try:
+        server.configure()
+        server.migrate()
+        dsns = {}
+        for concern, project_id in PROJECTS.items():
+            # One key for all projects: a wrong-key test then needs a key none of them has.
+            dsns[concern] = server.provision(
+                key,
+                project_id=project_id,
+                project_name=f"e2e-{concern}",
+                api_token=token if project_id == 1 else None,
+            )
+        server.start()
+        server.wait_ready()
+    except StackError as exc:
+        server.stop()
+        pytest.fail(f"could not start Bugsink: {exc}", pytrace=False)
+    try:
+        yield BugsinkHandle(server, server.api(token), dsns, key)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_runtime(tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
+    """Factory: start the runtime with extra environment; every one started is stopped."""
+    started: list[Runtime] = []
+
+    def start(**env: str) -> Runtime:
+        port = free_port()
+        log_path = tmp_path / f"runtime-{port}.log"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+        full_env.update(env)
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "granian"),
+                    "--interface=rsgi",
+                    "--host=127.0.0.1",
+                    f"--port={port}",
+                    "--no-access-log",
+                    "runtime.app:app",
+                ],
+                cwd=ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        runtime = Runtime(port, process, log_path)
+        started.append(runtime)
+        wait_health(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        runtime.process.terminate()
+        try:
+            runtime.process.wait(15)
+        except subprocess.TimeoutExpired:
+            runtime.process.kill()
+            runtime.process.wait(5)
