@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import Workspace
 
 SpecAction = Literal["create", "update", "delete", "unchanged"]
@@ -69,6 +70,28 @@ def archive_name(change: str, today: _dt.date) -> str:
     return f"{today.isoformat()}-{change}"
 
 
+def check_change_name(workspace: Workspace, change: str) -> Path:
+    """The change folder for ``change``; refuses unsafe names and symlinked folders (exit 2)."""
+    if (not change or change in (".", "..") or "/" in change or "\\" in change or ".." in change
+            or change.startswith(".") or Path(change).is_absolute() or "\x00" in change):
+        raise SpecledgerError(f"unsafe change name {change!r}: give the plain name of a folder under "
+                              f"{workspace.rel(workspace.changes_dir)}/", code="unsafe_change_name")
+    if change == "archive":
+        raise SpecledgerError("'archive' holds archived changes; it is not a change", code="unsafe_change_name")
+    folder = workspace.change_dir(change)
+    if folder.is_symlink():
+        raise SpecledgerError("the change folder is a symbolic link; archive only moves real folders",
+                              path=workspace.rel(folder), code="archive_change_symlink")
+    if not folder.is_dir():
+        import difflib
+
+        close = difflib.get_close_matches(change, workspace.change_names(), n=3, cutoff=0.5)
+        available = ", ".join(workspace.change_names()) or "none"
+        hint = f"did you mean: {', '.join(close)}?" if close else f"open changes: {available}"
+        raise SpecledgerError(f"no open change named '{change}'", code="archive_change_not_found", hint=hint)
+    return folder
+
+
 def build_plan(
     workspace: Workspace,
     change: str,
@@ -80,7 +103,71 @@ def build_plan(
 
     Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder.
     """
-    raise NotImplementedError("build_plan is being written by the lead")
+    from specledger.archive.merge import MergeError, encode, merge_delta
+    from specledger.findings import Level
+    from specledger.parse.metadata import read_metadata
+    from specledger.rules.spec import check_spec_text
+    from specledger.validate import Validator
+
+    change_dir = check_change_name(workspace, change)
+    target = workspace.archive_dir / archive_name(change, today or _dt.date.today())
+    if target.exists() or target.is_symlink():
+        raise RefusedError(f"the archive destination already exists: {workspace.rel(target)}",
+                           code="archive_target_exists")
+    meta = read_metadata(change_dir, (workspace.root / "openspec" / "schemas",))
+    if skip_specs or meta.skip_specs:
+        return ArchivePlan(change, change_dir, target, skip_specs=True)
+
+    validator = Validator(workspace)
+    deltas, _ = validator.delta_files(change)
+    if not deltas:
+        raise RefusedError(
+            "the change has no delta spec, so archiving it would record nothing; add "
+            "specs/<capability>/spec.md, or set 'skip_specs: true' in .openspec.yaml (or pass --skip-specs)",
+            code="archive_no_deltas")
+    updates: list[SpecUpdate] = []
+    warnings: list[str] = []
+    for delta_file in deltas:
+        if delta_file.delta is None:
+            raise SpecledgerError("cannot read this delta spec", path=workspace.rel(delta_file.path),
+                                  code="unreadable")
+        delta = delta_file.delta
+        spec_path = workspace.spec_path(delta.id)
+        try:
+            current = validator.main_doc(delta.id)
+        except Exception as err:  # UnreadableFile
+            raise SpecledgerError(f"cannot read the main spec: {err}", path=workspace.rel(spec_path),
+                                  code="unreadable") from err
+        try:
+            result = merge_delta(delta.id, current, delta, change)
+        except MergeError as err:
+            raise RefusedError(f"{err}; no files were changed", path=workspace.rel(delta_file.path),
+                               code="archive_spec_update_failed") from err
+        warnings.extend(result.warnings)
+        counts = dict(added=result.added, modified=result.modified, removed=result.removed, renamed=result.renamed)
+        problems = [f for f in check_spec_text(delta.id, result.text, workspace.rel(spec_path))
+                    if f.level is Level.ERROR]
+        if problems and meta.retire_capabilities and all(f.code == "spec-no-requirements" for f in problems):
+            updates.append(SpecUpdate(delta.id, spec_path, "delete", current.text if current else None, None, None,
+                                      **counts))
+            continue
+        if problems:
+            listed = "; ".join(f"{f.message}" for f in problems[:3])
+            hint = None
+            if any(f.code == "spec-no-requirements" for f in problems):
+                hint = "to retire the capability, set 'retire_capabilities: true' in the change's .openspec.yaml"
+            raise RefusedError(f"the spec archive would write for '{delta.id}' fails validation: {listed}; "
+                               "no files were changed", path=workspace.rel(spec_path),
+                               code="archive_spec_validation_failed", hint=hint)
+        if current is None:
+            updates.append(SpecUpdate(delta.id, spec_path, "create", None, result.text,
+                                      encode(result.text, "\n", False), **counts))
+        elif not any(counts.values()):
+            updates.append(SpecUpdate(delta.id, spec_path, "unchanged", current.text, current.text, None, **counts))
+        else:
+            updates.append(SpecUpdate(delta.id, spec_path, "update", current.text, result.text,
+                                      encode(result.text, current.newline, current.had_bom), **counts))
+    return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings))
 
 
-__all__ = ["ArchivePlan", "SpecUpdate", "archive_name", "build_plan", "field"]
+__all__ = ["ArchivePlan", "SpecUpdate", "archive_name", "build_plan", "check_change_name", "field"]
