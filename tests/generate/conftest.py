@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from specledger.cli.main import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,9 +24,12 @@ if str(REPO_ROOT) not in sys.path:  # the runtime's own loader is imported from 
 def pyproject_text(spec: str = SPEC_REL, extra: str = "") -> str:
     """A pyproject declaring the three real targets, plus ``extra`` TOML appended."""
     tables = "".join(
-        f'\n[[tool.specledger.generate]]\nspec = "{spec}"\ntemplate = "{template}"\noutput = "{output}"\n'
+        f'\n[[tool.specledger.generate]]\nspec = "{spec}"\n'
+        f'template = "{template}"\noutput = "{output}"\n'
         for template, output in zip(
-            ("runtime-config.toml.j2", "env.example.j2", "bugsink-setup.md.j2"), OUTPUTS, strict=True
+            ("runtime-config.toml.j2", "env.example.j2", "bugsink-setup.md.j2"),
+            OUTPUTS,
+            strict=True,
         )
     )
     return f'[tool.specledger]\nspecs_dir = "specs"\nchanges_dir = "changes"\n{extra}{tables}'

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import OUTPUTS, REPO_ROOT, Project
-
 from specledger.cli.main import cli
 
 
@@ -85,7 +84,9 @@ def test_env_example_leaves_secrets_empty(generated: Project) -> None:
 
 
 def test_check_reports_a_stale_file_with_a_diff_and_writes_nothing(generated: Project) -> None:
-    generated.edit_spec("| `SENTRY_SHUTDOWN_TIMEOUT` | `2.0` |", "| `SENTRY_SHUTDOWN_TIMEOUT` | `5.0` |")
+    generated.edit_spec(
+        "| `SENTRY_SHUTDOWN_TIMEOUT` | `2.0` |", "| `SENTRY_SHUTDOWN_TIMEOUT` | `5.0` |"
+    )
     before = generated.outputs()
     result = generated.run("generate", "--check")
     assert result.exit_code == 1
@@ -129,7 +130,9 @@ def test_delta_spec_with_bom_and_crlf_gives_the_same_files(generated: Project) -
     pyproject = generated.root / "pyproject.toml"
     spec_rel = "changes/add-x/specs/error-tracking/spec.md"
     pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace('"specs/error-tracking/spec.md"', f'"{spec_rel}"'),
+        pyproject.read_text(encoding="utf-8").replace(
+            '"specs/error-tracking/spec.md"', f'"{spec_rel}"'
+        ),
         encoding="utf-8",
     )
     assert generated.run("generate").exit_code == 0

@@ -37,8 +37,8 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         # A JSON string without ASCII escaping is a valid TOML basic string: both use \" \\ \n \t
-        # and \uXXXX for control characters.
-        return json.dumps(value, ensure_ascii=False)
+        # and \uXXXX for control characters. TOML also forbids a raw DEL, which JSON allows.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
