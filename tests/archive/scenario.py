@@ -69,6 +69,43 @@ def build_scenario_plan(ws: Workspace) -> ArchivePlan:
     )
 
 
+CLI_CHANGE = "add-webhook-delivery"
+WHY = "Customers want events pushed to their own systems instead of polling the API every minute."
+CLI_FILES: dict[str, bytes] = {
+    "openspec/specs/notifications/spec.md": (
+        "# notifications Specification\n\n## Purpose\n"
+        "Describes how the platform notifies users about account and billing events.\n\n"
+        "## Requirements\n\n### Requirement: Email Delivery\n"
+        "The system SHALL send an e-mail for every billing event.\n\n"
+        "#### Scenario: Invoice issued\n- **WHEN** an invoice is issued\n- **THEN** an e-mail is sent\n"
+    ).encode(),
+    f"openspec/changes/{CLI_CHANGE}/proposal.md": (
+        f"# Add webhook delivery\n\n## Why\n{WHY}\n\n## What Changes\n- Webhooks for events.\n"
+    ).encode(),
+    f"openspec/changes/{CLI_CHANGE}/tasks.md": b"## 1. Build\n\n- [x] 1.1 Deliver webhooks\n- [ ] 1.2 Document\n",
+    f"openspec/changes/{CLI_CHANGE}/specs/notifications/spec.md": (
+        "## ADDED Requirements\n\n### Requirement: Webhook Delivery\n"
+        "The system SHALL POST a JSON payload to each registered webhook.\n\n"
+        "#### Scenario: Event posted\n- **WHEN** a billing event occurs\n- **THEN** each webhook gets a POST\n"
+    ).encode(),
+    f"openspec/changes/{CLI_CHANGE}/specs/webhooks/spec.md": (
+        "## Purpose\nLets customers register HTTPS endpoints that receive platform events.\n\n"
+        "## ADDED Requirements\n\n### Requirement: Registration\n"
+        "The system SHALL let a customer register an HTTPS endpoint.\n\n"
+        "#### Scenario: Registered\n- **WHEN** a customer submits an https URL\n- **THEN** it is stored\n"
+    ).encode(),
+}
+
+
+def make_cli_tree(root: Path) -> Workspace:
+    """A tree whose change passes ``spec validate --strict``, for tests of the real command."""
+    for rel, data in CLI_FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return find_workspace(root)
+
+
 def snapshot(root: Path) -> dict[str, bytes | str]:
     """Every entry under ``root``: folders as ``"<dir>"``, links as their target, files as bytes."""
     out: dict[str, bytes | str] = {}

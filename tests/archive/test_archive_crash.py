@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from faults import KILLED, PYTHON, SPEC, STRACE, Call, mutating_calls, run_injected, run_plain
-from scenario import describe_difference, make_tree, snapshot
+from scenario import CLI_CHANGE, describe_difference, make_cli_tree, make_tree, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -30,22 +30,35 @@ if STRACE is None:  # fail loudly rather than silently losing the crash-safety c
                 pytrace=False)
 
 
-def _states(tmp: Path) -> tuple[dict[str, bytes | str], dict[str, bytes | str], list[Call]]:
+# Two archives: the hand-built plan (every kind of step: update, nested create, retire with
+# pruning, new archive folder) applied by a driver, and the real command end to end.
+SCENARIOS = {
+    "plan": (make_tree, lambda root: [str(PYTHON), str(DRIVER), str(root)]),
+    "cli": (make_cli_tree, lambda root: [str(SPEC), "archive", CLI_CHANGE, "--yes", "--json"]),
+}
+
+
+def _states(tmp: Path, scenario: str) -> tuple[dict[str, bytes | str], dict[str, bytes | str], list[Call]]:
     """Before and after snapshots of a clean archive, and the calls it makes."""
+    make, argv = SCENARIOS[scenario]
     root = tmp / "clean"
-    make_tree(root)
+    make(root)
     before = snapshot(root)
-    calls, proc = mutating_calls([str(PYTHON), str(DRIVER), str(root)], root, tmp / "strace.log")
+    calls, proc = mutating_calls(argv(root), root, tmp / "strace.log")
     assert proc.returncode == 0, proc.stderr
     return before, snapshot(root), calls
 
 
-def _over_all_points(tmp: Path, calls: list[Call], check: Callable[[Path, Call], str | None]) -> list[str]:
+def _over_all_points(
+    tmp: Path, scenario: str, calls: list[Call], check: Callable[[Path, Call], str | None]
+) -> list[str]:
     """Run ``check`` for every call in a fresh copy of the tree, two at a time."""
+    make = SCENARIOS[scenario][0]
+
     def one(i_call: tuple[int, Call]) -> str | None:
         i, call = i_call
         root = tmp / f"point-{i}"
-        make_tree(root)
+        make(root)
         try:
             return check(root, call)
         finally:
@@ -55,14 +68,16 @@ def _over_all_points(tmp: Path, calls: list[Call], check: Callable[[Path, Call],
         return [r for r in pool.map(one, enumerate(calls)) if r]
 
 
-def test_kill_at_every_mutating_call_leaves_before_or_after(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_kill_at_every_mutating_call_leaves_before_or_after(tmp_path: Path, scenario: str) -> None:
     started = time.monotonic()
-    before, after, calls = _states(tmp_path)
+    argv = SCENARIOS[scenario][1]
+    before, after, calls = _states(tmp_path, scenario)
     assert before != after
     outcomes = {"before": 0, "after": 0}
 
     def check(root: Path, call: Call) -> str | None:
-        proc = run_injected([str(PYTHON), str(DRIVER), str(root)], root, call, "signal=KILL")
+        proc = run_injected(argv(root), root, call, "signal=KILL")
         if proc.returncode not in KILLED:
             return f"{call}: not killed (exit {proc.returncode}): {proc.stderr[-300:]}"
         rec = run_plain(RECOVER, root)
@@ -77,9 +92,9 @@ def test_kill_at_every_mutating_call_leaves_before_or_after(tmp_path: Path) -> N
             return f"{call}: neither before nor after: {describe_difference(state, after)}"
         return None
 
-    failures = _over_all_points(tmp_path, calls, check)
+    failures = _over_all_points(tmp_path, scenario, calls, check)
     elapsed = time.monotonic() - started
-    print(f"\nkill points: {len(calls)}; held: {len(calls) - len(failures)}; "
+    print(f"\n{scenario}: kill points: {len(calls)}; held: {len(calls) - len(failures)}; "
           f"ended before: {outcomes['before']}, after: {outcomes['after']}; {elapsed:.1f}s")
     assert not failures, "\n".join(failures)
     # Both outcomes must occur, or the kills did not straddle the commit point.
@@ -89,7 +104,7 @@ def test_kill_at_every_mutating_call_leaves_before_or_after(tmp_path: Path) -> N
 @pytest.mark.parametrize("errno_name", ["ENOSPC", "EIO"])
 def test_failed_call_changes_nothing_partially(tmp_path: Path, errno_name: str) -> None:
     """A write that fails (disk full, I/O error) at any point: whole before, or whole after."""
-    before, after, calls = _states(tmp_path)
+    before, after, calls = _states(tmp_path, "plan")
     # Output to stdout/stderr failing is not a file-system fault of the archive: skip those calls.
     points = [c for c in calls if not (c.name.startswith("write") and c.fd in (1, 2))]
     counts = {"before": 0, "after": 0}
@@ -116,7 +131,7 @@ def test_failed_call_changes_nothing_partially(tmp_path: Path, errno_name: str) 
         counts["after"] += 1
         return None
 
-    failures = _over_all_points(tmp_path, points, check)
+    failures = _over_all_points(tmp_path, "plan", points, check)
     print(f"\n{errno_name} points: {len(points)}; held: {len(points) - len(failures)}; {counts}")
     assert not failures, "\n".join(failures)
     assert counts["before"]
