@@ -3,64 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from specledger.cli.main import cli
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_SPEC = REPO_ROOT / "changes/add-bugsink-error-tracking/specs/error-tracking/spec.md"
-SPEC_REL = "specs/error-tracking/spec.md"  # the copy sits where the spec lives after archive
-OUTPUTS = ("runtime/config/error_tracking.toml", "docker/.env.example", "docs/bugsink-setup.md")
-
-if str(REPO_ROOT) not in sys.path:  # the runtime's own loader is imported from the checkout
-    sys.path.insert(0, str(REPO_ROOT))
-
-
-def pyproject_text(spec: str = SPEC_REL, extra: str = "") -> str:
-    """A pyproject declaring the three real targets, plus ``extra`` TOML appended."""
-    tables = "".join(
-        f'\n[[tool.specledger.generate]]\nspec = "{spec}"\n'
-        f'template = "{template}"\noutput = "{output}"\n'
-        for template, output in zip(
-            ("runtime-config.toml.j2", "env.example.j2", "bugsink-setup.md.j2"),
-            OUTPUTS,
-            strict=True,
-        )
-    )
-    return f'[tool.specledger]\nspecs_dir = "specs"\nchanges_dir = "changes"\n{extra}{tables}'
-
-
-@dataclass
-class Project:
-    """A temporary workspace and a way to run `spec` inside it."""
-
-    root: Path
-    runner: CliRunner
-
-    @property
-    def spec(self) -> Path:
-        return self.root / SPEC_REL
-
-    def run(self, *args: str) -> Result:
-        return self.runner.invoke(cli, list(args), catch_exceptions=False)
-
-    def edit_spec(self, old: str, new: str) -> None:
-        text = self.spec.read_text(encoding="utf-8")
-        assert old in text, f"test setup: {old!r} not in the spec"
-        self.spec.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    def outputs(self) -> dict[str, bytes | None]:
-        """Every output's bytes (None when missing), to prove that nothing was written."""
-        found: dict[str, bytes | None] = {}
-        for rel in OUTPUTS:
-            path = self.root / rel
-            found[rel] = path.read_bytes() if path.exists() else None
-        return found
+from click.testing import CliRunner
+from generate_support import REAL_SPEC, SPEC_REL, Project, pyproject_text
 
 
 @pytest.fixture
@@ -80,6 +28,3 @@ def generated(project: Project) -> Project:
     result = project.run("generate")
     assert result.exit_code == 0, result.stderr
     return project
-
-
-WorkspaceEditor = Callable[[Project], None]

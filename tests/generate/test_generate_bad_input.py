@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from conftest import Project
+from generate_support import Project
 
 SPEC = "specs/error-tracking/spec.md"
 SAMPLE_ROW = "| `SENTRY_TRACES_SAMPLE_RATE` | `0.0` | float 0..1 |"

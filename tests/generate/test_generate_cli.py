@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import OUTPUTS, REPO_ROOT, Project
+from generate_support import OUTPUTS, REPO_ROOT, Project
 from specledger.cli.main import cli
 
 
