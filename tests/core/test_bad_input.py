@@ -1,0 +1,170 @@
+"""Bad input gets a clear message naming the file, never a traceback, and hides nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from specledger.cli.main import cli
+
+Repo = Callable[[dict[str, str | bytes]], Path]
+DELTA = "openspec/changes/add-webhooks/specs/notifications/spec.md"
+SPEC = "openspec/specs/notifications/spec.md"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"NO_COLOR": "1"})
+
+
+def issues(result: Result) -> dict[str, list[dict[str, object]]]:
+    data = json.loads(result.stdout)
+    return {f"{i['type']}:{i['id']}": i["issues"] for i in data["items"]}
+
+
+def test_invalid_utf8_names_file_and_line(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files["openspec/specs/weak/spec.md"] = str(good_files[SPEC]).replace(
+        "Users are told about events that matter to them, by email or SMS, as they choose.", "Short.")
+    good_files[SPEC] = b"# x\n\n## Purpose\nok\n\xff\xfe broken\n"
+    repo(good_files)
+    result = run("validate", "--all", "--json")
+    assert result.exit_code == 1
+    found = issues(result)["spec:notifications"]
+    assert found[0]["code"] == "file-unreadable"
+    assert found[0]["path"] == SPEC
+    assert "line 5: not valid UTF-8" in str(found[0]["message"])
+    # the change depends on that spec, so it says so too; an unrelated spec is still judged
+    assert issues(result)["change:add-webhooks"][0]["code"] == "file-unreadable"
+    assert [i["code"] for i in issues(result)["spec:weak"]] == ["spec-purpose-short"]
+
+
+def test_binary_spec(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files[SPEC] = b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR"
+    good_files["openspec/changes/add-webhooks/proposal.md"] = "# x\n"  # a finding elsewhere must still show
+    repo(good_files)
+    result = run("validate", "--all", "--json")
+    found = issues(result)
+    assert "binary file" in str(found["spec:notifications"][0]["message"])
+    assert any(i["code"] == "proposal-why-missing" for i in found["change:add-webhooks"])
+
+
+def test_directory_named_proposal(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    del good_files["openspec/changes/add-webhooks/proposal.md"]
+    root = repo(good_files)
+    (root / "openspec/changes/add-webhooks/proposal.md").mkdir()
+    result = run("validate", "add-webhooks")
+    assert result.exit_code == 2  # the filesystem, not the content, is wrong
+    assert "proposal.md: ERROR cannot read this file: is a directory" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file regardless of its mode")
+def test_unreadable_file_as_user(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    root = repo(good_files)
+    (root / SPEC).chmod(0)
+    result = run("validate", "notifications")
+    assert result.exit_code == 2
+    assert "permission denied" in result.stdout
+
+
+def test_unreadable_file(repo: Repo, good_files: dict[str, str | bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root, chmod cannot make a file unreadable: simulate the EACCES the kernel would give a user."""
+    root = repo(good_files)
+    target = str(root / SPEC)
+    real_open = open
+
+    def guarded_open(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == target:
+            raise PermissionError(13, "Permission denied", target)
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", guarded_open)
+    result = run("validate", "--all")
+    assert result.exit_code == 2
+    assert f"{SPEC}: ERROR cannot read this file: permission denied" in result.stdout
+    assert "FAIL change add-webhooks" in result.stdout  # it merges into that spec: reported, not hidden
+
+
+def test_symlink_loop(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    del good_files[SPEC]
+    root = repo(good_files)
+    loop = root / SPEC
+    loop.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(loop, loop)
+    result = run("validate", "notifications")
+    assert result.exit_code == 2
+    assert "symbolic link loop" in result.stdout
+
+
+def test_symlinked_folder_loop_in_specs_is_not_followed(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    root = repo(good_files)
+    os.symlink(root / "openspec/specs", root / "openspec/specs/notifications/again")
+    result = run("list", "--specs", "--json")
+    assert result.exit_code == 0
+    assert [s["id"] for s in json.loads(result.stdout)["specs"]] == ["notifications"]
+
+
+@pytest.mark.parametrize("name", ["proposal.md", "tasks.md", "design.md"])
+def test_empty_change_files(repo: Repo, good_files: dict[str, str | bytes], name: str) -> None:
+    good_files[f"openspec/changes/add-webhooks/{name}"] = ""
+    repo(good_files)
+    result = run("validate", "add-webhooks", "--strict", "--json")
+    codes = [i["code"] for i in issues(result)["change:add-webhooks"]]
+    expected = {"proposal.md": "proposal-why-missing", "tasks.md": None, "design.md": "design-empty"}[name]
+    if expected is None:
+        assert result.exit_code == 0, codes  # an empty task list is no task, not an error
+    else:
+        assert result.exit_code == 1
+        assert expected in codes
+
+
+def test_empty_spec_and_delta(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files[SPEC] = ""
+    good_files[DELTA] = ""
+    repo(good_files)
+    found = issues(run("validate", "--all", "--json"))
+    assert [i["code"] for i in found["spec:notifications"]] == ["spec-purpose-missing"]
+    assert "delta-no-sections" in [i["code"] for i in found["change:add-webhooks"]]
+
+
+def test_five_megabyte_spec(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    block = (
+        "### Requirement: Item {n}\nThe system SHALL handle item {n}.\n\n#### Scenario: Item {n}\n"
+        "- **WHEN** item {n} arrives\n- **THEN** it is handled\n\n"
+    )
+    body = "".join(block.format(n=n) for n in range(40_000))
+    text = "# big\n\n## Purpose\nA very large spec that exercises the parser on megabytes of input.\n\n" \
+           "## Requirements\n\n" + body
+    assert len(text.encode()) > 5_000_000
+    good_files[SPEC] = text
+    repo(good_files)
+    data = json.loads(run("list", "--specs", "--json").stdout)
+    assert data["specs"] == [{"id": "notifications", "requirementCount": 40_000}]
+    assert run("validate", "notifications", "--strict").exit_code == 0
+
+
+def test_bom_and_crlf(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files[SPEC] = ("\ufeff" + str(good_files[SPEC])).replace("\n", "\r\n").encode()
+    good_files["openspec/changes/add-webhooks/proposal.md"] = str(
+        good_files["openspec/changes/add-webhooks/proposal.md"]).replace("\n", "\r\n").encode()
+    repo(good_files)
+    assert run("validate", "--all", "--strict").exit_code == 0
+
+
+def test_broken_pyproject_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.specledger\nspecs_dir=")
+    monkeypatch.chdir(tmp_path)
+    result = run("validate", "--all")
+    assert result.exit_code == 2
+    assert "pyproject.toml" in result.stderr and "not valid TOML" in result.stderr
+
+
+def test_config_pointing_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.specledger]\nspecs_dir = "../elsewhere"\n')
+    monkeypatch.chdir(tmp_path)
+    result = run("list")
+    assert result.exit_code == 2
+    assert "points outside the project" in result.stderr
