@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -334,3 +335,16 @@ def compose_config(
 ) -> subprocess.CompletedProcess[str]:
     """``docker compose -f <file> --env-file <env_file> config <extra>``, clean environment."""
     return run_compose(["-f", str(compose_file), "--env-file", str(env_file), "config", *extra])
+
+
+def test_stack_compose_command_runs_the_real_binary(compose_available: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stack.compose", "version"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"Docker Compose version v2\.\d+", result.stdout)
