@@ -264,13 +264,12 @@ def test_provisioned_dsn_is_the_one_configured(native_stack: NativeStack) -> Non
     assert dsn.path == f"/{PROJECT_ID}"
 
 
-def test_bugsink_stores_an_event_sent_through_the_provisioned_dsn(
-    native_stack: NativeStack,
-) -> None:
+def _send_and_read_back(native_stack: NativeStack, dsn: str, *proxy: str) -> dict[str, Any]:
+    """Send one exception through ``dsn`` with sentry-sdk; return the event Bugsink stored."""
     marker = f"compose-design check {uuid.uuid4().hex}"
     # A separate interpreter (the project's .venv): sentry-sdk's global state stays out of pytest.
     sender = subprocess.run(
-        [sys.executable, "-c", _SEND_EVENT, native_stack.dsn, marker],
+        [sys.executable, "-c", _SEND_EVENT, dsn, marker, *proxy],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert sender.returncode == 0, sender.stderr
@@ -286,13 +285,27 @@ def test_bugsink_stores_an_event_sent_through_the_provisioned_dsn(
     assert stored is not None, f"event {event_id} never appeared; SDK log:\n{sender.stderr[-3000:]}"
     (exception,) = stored["data"]["exception"]["values"]
     assert (exception["type"], exception["value"]) == ("RuntimeError", marker)
+    assert stored["event_id"].replace("-", "") == event_id
+    return stored
 
+
+def test_bugsink_stores_an_event_sent_through_the_provisioned_dsn(
+    native_stack: NativeStack,
+) -> None:
+    stored = _send_and_read_back(native_stack, native_stack.dsn)
     # And it is PostgreSQL that holds it.
     rows = native_stack.cluster.psql(
-        f"SELECT count(*) FROM events_event WHERE event_id = '{uuid.UUID(event_id)}'",
+        f"SELECT count(*) FROM events_event WHERE event_id = '{uuid.UUID(stored['event_id'])}'",
         database=native_stack.database,
     )
     assert rows == "1"
+
+
+def test_bugsink_accepts_the_runtime_dsn_of_the_compose_file(native_stack: NativeStack) -> None:
+    """The runtime's DSN in compose names the service (``bugsink:8000``), which does not resolve
+    here; sending through Bugsink as an HTTP proxy keeps that exact URL and Host header."""
+    compose_dsn = f"http://{native_stack.project_key}@bugsink:8000/{PROJECT_ID}"
+    _send_and_read_back(native_stack, compose_dsn, native_stack.base_url)
 
 
 _SEND_EVENT = """
@@ -300,7 +313,8 @@ import sys
 import sentry_sdk
 
 dsn, marker = sys.argv[1], sys.argv[2]
-sentry_sdk.init(dsn=dsn, default_integrations=False, debug=True)
+proxy = sys.argv[3] if len(sys.argv) > 3 else None
+sentry_sdk.init(dsn=dsn, default_integrations=False, debug=True, http_proxy=proxy)
 try:
     raise RuntimeError(marker)
 except RuntimeError as exc:
