@@ -34,14 +34,14 @@ def _instructions() -> list[tuple[str, str]]:
 
 
 def _pins() -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for number, line in enumerate(REQUIREMENTS.read_text().splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         match = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.+!-]+)", line)
         assert match, f"{REQUIREMENTS}:{number}: not an exact pin: {line!r}"
-        pins[canonicalize_name(match[1])] = match[2]
+        pins[canonicalize_name(match[1])] = str(match[2])
     return pins
 
 
