@@ -187,3 +187,18 @@ def test_pyproject_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert result.exit_code == 0, result.output
     assert "docs/specs/a/spec.md" not in result.stdout  # valid: no findings to point at
     assert "ok   spec a" in result.stdout
+
+
+def test_new_change_scaffold(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    root = repo(good_files)
+    result = run("new", "change", "add-login", "--description", "x" * 60)
+    assert result.exit_code == 0, result.output
+    folder = root / "openspec/changes/add-login"
+    assert (folder / ".openspec.yaml").read_text().startswith("schema: spec-driven\ncreated: ")
+    assert "x" * 60 in (folder / "proposal.md").read_text()
+    # the scaffold is a valid start except for the deltas still to write
+    codes = [i["code"] for i in json.loads(run("validate", "add-login", "--json").stdout)["items"][0]["issues"]]
+    assert codes == ["change-no-deltas"]
+    assert run("new", "change", "add-login").exit_code == 1
+    assert run("new", "change", "../escape").exit_code == 2
+    assert not (root / "openspec/escape").exists()
