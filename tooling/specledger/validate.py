@@ -67,6 +67,7 @@ class Validator:
         self.ws = workspace
         self._main: dict[str, Document | UnreadableFile | None] = {}
         self._deltas: dict[str, tuple[list[DeltaFile], list[Finding]]] = {}
+        self._spec_findings: dict[str, list[Finding]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     def main_doc(self, spec_id: str) -> Document | None:
@@ -139,8 +140,15 @@ class Validator:
         if doc is None:
             report.findings.append(error("spec-missing", "the spec file does not exist", self.ws.rel(path)))
             return report
-        report.findings.extend(check_spec(read_spec(spec_id, path, doc), self.ws.rel(path)))
+        report.findings.extend(self.spec_findings(spec_id, doc))
         return report
+
+    def spec_findings(self, spec_id: str, doc: Document) -> list[Finding]:
+        """The rules' findings for the current main spec (computed once per run)."""
+        if spec_id not in self._spec_findings:
+            path = self.ws.spec_path(spec_id)
+            self._spec_findings[spec_id] = check_spec(read_spec(spec_id, path, doc), self.ws.rel(path))
+        return self._spec_findings[spec_id]
 
     def change(self, name: str) -> ItemReport:
         ws = self.ws
@@ -239,8 +247,7 @@ class Validator:
         main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         before: set[tuple[str, str]] = set()
         if current is not None:
-            before = {(f.code, f.message) for f in check_spec(read_spec(delta.id, self.ws.spec_path(delta.id),
-                                                                        current), main_rel)}
+            before = {(f.code, f.message) for f in self.spec_findings(delta.id, current)}
         for finding in check_spec_text(delta.id, result.text, main_rel):
             if (finding.code, finding.message) in before or finding.level is Level.INFO:
                 continue

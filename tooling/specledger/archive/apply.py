@@ -10,6 +10,7 @@ error after it rolls back from the hard-link backups. Either way the caller gets
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -67,8 +68,8 @@ def check_change_name(name: str) -> None:
         or os.path.isabs(name)
     ):
         raise SpecledgerError(
-            f"'{name}' is not a valid change name: it must be a single folder name under the changes "
-            "folder, without '..', slashes or a leading dot",
+            f"'{name}' is not a valid change name: it must be a single folder name under "
+            "the changes folder, without '..', slashes or a leading dot",
             code="archive_change_name_unsafe",
         )
 
@@ -115,12 +116,14 @@ def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
     change_dir, archive_dir = plan.change_dir, plan.archive_dir
     if change_dir.parent != workspace.changes_dir or change_dir.name != plan.change:
         raise SpecledgerError(
-            f"the plan's change folder {change_dir} is not changes/{plan.change}", code="archive_unsafe_path"
+            f"the plan's change folder {change_dir} is not changes/{plan.change}",
+            code="archive_unsafe_path",
         )
     resolve_change_dir(workspace, plan.change)
     if archive_dir.parent != workspace.archive_dir:
         raise SpecledgerError(
-            f"the plan's destination {archive_dir} is not inside {workspace.rel(workspace.archive_dir)}",
+            f"the plan's destination {archive_dir} is not inside "
+            f"{workspace.rel(workspace.archive_dir)}",
             code="archive_unsafe_path",
         )
     check_change_name(archive_dir.name)
@@ -148,7 +151,7 @@ def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
         if update.action == "create":
             if os.path.lexists(path):
                 raise RefusedError(
-                    f"spec '{update.spec_id}' appeared since the archive was planned; rerun archive",
+                    f"spec '{update.spec_id}' appeared since archive was planned; rerun archive",
                     path=workspace.rel(path),
                     code="archive_spec_changed",
                 )
@@ -164,7 +167,9 @@ def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
                 current = path.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError) as err:
                 raise SpecledgerError(
-                    f"cannot read spec '{update.spec_id}': {err}", path=workspace.rel(path), code="archive_unreadable"
+                    f"cannot read spec '{update.spec_id}': {err}",
+                    path=workspace.rel(path),
+                    code="archive_unreadable",
                 ) from err
             if _normalized(current) != _normalized(update.old_text):
                 raise RefusedError(
@@ -180,7 +185,9 @@ def _missing_dirs(path: Path, stop: Path) -> list[Path]:
     folder = path
     while not folder.exists():
         if folder == stop or stop not in folder.parents:
-            raise SpecledgerError(f"cannot create {folder}: outside the workspace", code="archive_unsafe_path")
+            raise SpecledgerError(
+                f"cannot create {folder}: outside the workspace", code="archive_unsafe_path"
+            )
         missing.append(folder)
         folder = folder.parent
     return list(reversed(missing))
@@ -206,7 +213,8 @@ def build_journal(workspace: Workspace, plan: ArchivePlan) -> Journal:
         for u in plan.writes
     )
     deletes = tuple(
-        DeleteOp(target=_rel(workspace, u.path), backup=_rel(workspace, backup_path(u.path))) for u in plan.deletes
+        DeleteOp(target=_rel(workspace, u.path), backup=_rel(workspace, backup_path(u.path)))
+        for u in plan.deletes
     )
     return Journal(
         change=plan.change,
@@ -226,7 +234,9 @@ def _bytes_of(update: SpecUpdate) -> bytes:
         return update.new_bytes
     if update.new_text is not None:
         return update.new_text.encode("utf-8")
-    raise SpecledgerError(f"the plan has no new text for spec '{update.spec_id}'", code="archive_bad_plan")
+    raise SpecledgerError(
+        f"the plan has no new text for spec '{update.spec_id}'", code="archive_bad_plan"
+    )
 
 
 def _prepare(workspace: Workspace, plan: ArchivePlan, journal: Journal) -> None:
@@ -254,7 +264,9 @@ def _describe(err: OSError) -> str:
     return f"{err.strerror or err}{where}"
 
 
-def apply_plan(workspace: Workspace, plan: ArchivePlan, *, lock: ArchiveLock | None = None) -> ApplyResult:
+def apply_plan(
+    workspace: Workspace, plan: ArchivePlan, *, lock: ArchiveLock | None = None
+) -> ApplyResult:
     """Write the plan's specs and move the change into the archive, crash-safely.
 
     Pass ``lock`` when the caller already holds the archive lock (it should, while it builds the
@@ -267,7 +279,9 @@ def apply_plan(workspace: Workspace, plan: ArchivePlan, *, lock: ArchiveLock | N
         lock = ArchiveLock(workspace)
         lock.acquire()
     elif not lock.held:
-        raise SpecledgerError("apply_plan was given a lock that is not held", code="archive_bad_plan")
+        raise SpecledgerError(
+            "apply_plan was given a lock that is not held", code="archive_bad_plan"
+        )
     try:
         recovered = tuple(recover_locked(workspace))
         _check_plan(workspace, plan)
@@ -312,11 +326,10 @@ def apply_plan(workspace: Workspace, plan: ArchivePlan, *, lock: ArchiveLock | N
 def _undo(workspace: Workspace, journal: Journal, *, record: bool = False) -> None:
     """Roll back in-process. If that fails too, the journal stays for the next command to settle."""
     if record:
-        try:
+        # If this fails the journal still says "committed" on disk, and the next command rolls
+        # forward instead, which is also a whole state.
+        with contextlib.suppress(OSError):
             write_journal(workspace, journal)
-        except OSError:
-            # Still "committed" on disk: the next command rolls forward, which is also whole.
-            pass
     try:
         roll_back(workspace, journal)
     except OSError as err:
@@ -348,4 +361,11 @@ def preview(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["ApplyResult", "apply_plan", "build_journal", "check_change_name", "preview", "resolve_change_dir"]
+__all__ = [
+    "ApplyResult",
+    "apply_plan",
+    "build_journal",
+    "check_change_name",
+    "preview",
+    "resolve_change_dir",
+]

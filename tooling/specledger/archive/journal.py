@@ -207,10 +207,12 @@ class Journal:
             )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
             raise SpecledgerError(
-                f"the archive journal is damaged ({err}); cannot tell how to finish the interrupted archive",
+                f"the archive journal is damaged ({err}); cannot tell how to finish the "
+                "interrupted archive",
                 path=path,
                 code="archive_journal_damaged",
-                hint="compare the tree with version control, restore it by hand, then delete this file",
+                hint="compare the tree with version control, restore it by hand, "
+                "then delete this file",
             ) from err
 
 
@@ -236,7 +238,9 @@ def read_journal(workspace: Workspace) -> Journal | None:
         return None
     except OSError as err:
         raise SpecledgerError(
-            f"cannot read the archive journal: {err.strerror}", path=path, code="archive_journal_unreadable"
+            f"cannot read the archive journal: {err.strerror}",
+            path=path,
+            code="archive_journal_unreadable",
         ) from err
     return Journal.from_json(raw, path)
 
@@ -269,7 +273,9 @@ class ArchiveLock:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as err:
             raise SpecledgerError(
-                f"cannot open the changes folder: {err.strerror}", path=folder, code="archive_unreadable"
+                f"cannot open the changes folder: {err.strerror}",
+                path=folder,
+                code="archive_unreadable",
             ) from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -282,7 +288,9 @@ class ArchiveLock:
                     code="archive_locked",
                 ) from err
             raise SpecledgerError(
-                f"cannot lock the changes folder: {err.strerror}", path=folder, code="archive_lock_failed"
+                f"cannot lock the changes folder: {err.strerror}",
+                path=folder,
+                code="archive_lock_failed",
             ) from err
         self._fd = fd
 
@@ -425,7 +433,9 @@ def settle(workspace: Workspace, journal: Journal) -> str:
             f"(now at {journal.move_dst})"
         )
     roll_back(workspace, journal)
-    return f"undid the interrupted archive of change '{journal.change}'; the tree is as it was before"
+    return (
+        f"undid the interrupted archive of change '{journal.change}'; the tree is as it was before"
+    )
 
 
 def recover(workspace: Workspace) -> Iterator[str]:

@@ -18,7 +18,7 @@ import click
 from specledger.archive.apply import ApplyResult, apply_plan, preview, resolve_change_dir
 from specledger.archive.journal import ArchiveLock
 from specledger.archive.plan import ArchivePlan, archive_name, build_plan
-from specledger.cli.common import EXIT_OK, fail, handles_errors, open_workspace, use_color
+from specledger.cli.common import EXIT_OK, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import Workspace
 
@@ -71,7 +71,8 @@ def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> None:
         raise RefusedError(
             f"change '{name}' has {errors} validation error(s); fix them before archiving",
             code="archive_validation_failed",
-            hint=f"run 'spec validate {name}' for details (--no-validate skips this check; not recommended)",
+            hint=f"run 'spec validate {name}' for details "
+            "(--no-validate skips this check; not recommended)",
         )
 
 
@@ -80,7 +81,9 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
 
     done, total = task_progress(change_dir)
     if not opts.as_json:
-        status = "no tasks" if total == 0 else ("complete" if done == total else f"{done}/{total} tasks")
+        status = (
+            "no tasks" if total == 0 else ("complete" if done == total else f"{done}/{total} tasks")
+        )
         _say(opts, f"Task status: {status}")
     left = total - done
     if left <= 0 or opts.dry_run:
@@ -131,24 +134,32 @@ def _render_plan_summary(workspace: Workspace, plan: ArchivePlan, color: bool) -
         ):
             if count:
                 text = f"    {sign} {count} {label}"
-                click.echo(click.style(text, fg="green" if sign == "+" else None) if color else text)
+                click.echo(
+                    click.style(text, fg="green" if sign == "+" else None) if color else text
+                )
     t = plan.totals()
     click.echo(f"Totals: + {t['added']}, ~ {t['modified']}, - {t['removed']}, → {t['renamed']}")
 
 
-def _json_payload(workspace: Workspace, plan: ArchivePlan, result: ApplyResult | None) -> dict[str, Any]:
+def _json_payload(
+    workspace: Workspace, plan: ArchivePlan, result: ApplyResult | None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "change": plan.change,
         "archivedAs": plan.archive_dir.name,
         "path": str(plan.archive_dir),
-        "specsUpdated": result.specs_updated if result is not None else bool(plan.writes or plan.deletes),
+        "specsUpdated": result.specs_updated
+        if result is not None
+        else bool(plan.writes or plan.deletes),
     }
     if not plan.skip_specs:
         body["totals"] = plan.totals()
     body["warnings"] = list(plan.warnings)
     if result is None:
         body["dryRun"] = True
-        body["diffs"] = [{"spec": spec_id, "diff": diff} for spec_id, diff in preview(workspace, plan)]
+        body["diffs"] = [
+            {"spec": spec_id, "diff": diff} for spec_id, diff in preview(workspace, plan)
+        ]
     return {"archive": body, "root": {"path": str(workspace.root), "source": workspace.source}}
 
 
@@ -208,8 +219,10 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
                 _render_plan_summary(workspace, plan, color)
                 for _spec_id, diff in preview(workspace, plan):
                     click.echo(diff, nl=False)
-                click.echo(f"Dry run: change '{name}' would be archived as '{plan.archive_dir.name}'; "
-                           "nothing was written.")
+                click.echo(
+                    f"Dry run: change '{name}' would be archived as '{plan.archive_dir.name}'; "
+                    "nothing was written."
+                )
             return EXIT_OK
         if plan.writes or plan.deletes:
             count = len(plan.writes) + len(plan.deletes)
@@ -235,9 +248,19 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
 @click.command("archive")
 @click.argument("change", required=False)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask: archive even with incomplete tasks.")
-@click.option("--dry-run", is_flag=True, help="Print the diff of every spec archive would write; write nothing.")
-@click.option("--skip-specs", is_flag=True, help="Move the change into the archive without touching specs.")
-@click.option("--no-validate", is_flag=True, help="Skip validation (not recommended; needs --yes with --json).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the diff of every spec archive would write; write nothing.",
+)
+@click.option(
+    "--skip-specs", is_flag=True, help="Move the change into the archive without touching specs."
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Skip validation (not recommended; needs --yes with --json).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.pass_context
 @handles_errors

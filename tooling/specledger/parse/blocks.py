@@ -87,7 +87,18 @@ class SpecLayout:
 
 
 def split_requirements(doc: Document) -> SpecLayout:
-    """Locate the ``## Requirements`` section and its blocks (the first such section wins)."""
+    """Locate the ``## Requirements`` section and its blocks (the first such section wins).
+
+    The layout is computed once per document and shared (callers must not mutate it).
+    """
+    cached: SpecLayout | None = doc.__dict__.get("_layout")
+    if cached is None:
+        cached = _split_requirements(doc)
+        doc.__dict__["_layout"] = cached
+    return cached
+
+
+def _split_requirements(doc: Document) -> SpecLayout:
     header = None
     for i, line in enumerate(doc.lines):
         if not doc.fenced[i] and REQUIREMENTS_SECTION_RE.match(line):

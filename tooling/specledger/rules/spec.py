@@ -27,6 +27,13 @@ def _is_placeholder(purpose: str) -> bool:
 
 def structure_findings(doc: Document, path: str) -> list[Finding]:
     """Structural errors that make a main spec unsafe to update (delta headers, stray or duplicate blocks)."""
+    cache: dict[str, list[Finding]] = doc.__dict__.setdefault("_structure", {})
+    if path not in cache:
+        cache[path] = _structure_findings(doc, path)
+    return list(cache[path])
+
+
+def _structure_findings(doc: Document, path: str) -> list[Finding]:
     found: list[Finding] = []
     layout = split_requirements(doc)
     inside = set()
