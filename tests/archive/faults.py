@@ -34,7 +34,7 @@ KILLED = (137, -9)
 
 @dataclass(frozen=True)
 class Call:
-    """The ``index``-th (1-based) call of ``name`` in a run; ``fd`` is its first argument if numeric."""
+    """The ``index``-th (1-based) call of ``name`` in a run; ``fd``: first argument if numeric."""
 
     name: str
     index: int
@@ -42,16 +42,23 @@ class Call:
 
 
 def env() -> dict[str, str]:
-    """A quiet, deterministic environment: no bytecode writes (they would be injection points too)."""
+    """A quiet, deterministic environment; no bytecode writes (extra injection points)."""
     return dict(os.environ, PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1", CI="1", TERM="dumb")
 
 
-def mutating_calls(argv: list[str], cwd: Path, log: Path) -> tuple[list[Call], subprocess.CompletedProcess[str]]:
+def mutating_calls(
+    argv: list[str], cwd: Path, log: Path
+) -> tuple[list[Call], subprocess.CompletedProcess[str]]:
     """Run ``argv`` once under strace and list its mutating calls in order."""
     assert STRACE is not None
     proc = subprocess.run(
         [STRACE, "-f", "-qq", "-o", str(log), "-e", f"trace=/^({MUTATING})$", *argv],
-        cwd=cwd, env=env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     seen: dict[str, int] = {}
     calls: list[Call] = []
@@ -65,16 +72,30 @@ def mutating_calls(argv: list[str], cwd: Path, log: Path) -> tuple[list[Call], s
     return calls, proc
 
 
-def run_injected(argv: list[str], cwd: Path, call: Call, action: str) -> subprocess.CompletedProcess[str]:
+def run_injected(
+    argv: list[str], cwd: Path, call: Call, action: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` with ``action`` (``signal=KILL``, ``error=ENOSPC``, ...) at ``call``."""
     assert STRACE is not None
     spec = f"inject={call.name}:{action}:when={call.index}"
     return subprocess.run(
         [STRACE, "-f", "-qq", "-o", os.devnull, "-e", f"trace={call.name}", "-e", spec, *argv],
-        cwd=cwd, env=env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def run_plain(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=cwd, env=env(), stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

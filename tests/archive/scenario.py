@@ -26,7 +26,10 @@ NEW_NOTIFY = OLD_NOTIFY + (
     "\r\n### Requirement: Webhook\r\nThe system SHALL POST events.\r\n\r\n"
     "#### Scenario: Posted\r\n- **WHEN** an event\r\n- **THEN** a POST\r\n"
 )
-OLD_FAX = "# fax Specification\n\n## Purpose\nFaxes.\n\n## Requirements\n\n### Requirement: Fax\nIt SHALL fax.\n"
+OLD_FAX = (
+    "# fax Specification\n\n## Purpose\nFaxes.\n\n"
+    "## Requirements\n\n### Requirement: Fax\nIt SHALL fax.\n"
+)
 NEW_HOOKS = "# webhooks Specification\n\n## Purpose\nWebhook delivery.\n\n## Requirements\n"
 NEW_INVOICES = "# billing/invoices Specification\n\n## Purpose\nInvoices.\n\n## Requirements\n"
 
@@ -58,12 +61,33 @@ def build_scenario_plan(ws: Workspace) -> ArchivePlan:
         change_dir=ws.change_dir(CHANGE),
         archive_dir=ws.archive_dir / ARCHIVED_AS,
         specs=(
-            SpecUpdate("notifications", specs / "notifications/spec.md", "update", OLD_NOTIFY,
-                       NEW_NOTIFY, NEW_NOTIFY.encode(), added=1),
-            SpecUpdate("webhooks", specs / "webhooks/spec.md", "create", None, NEW_HOOKS,
-                       NEW_HOOKS.encode(), added=1),
-            SpecUpdate("billing/invoices", specs / "billing/invoices/spec.md", "create", None,
-                       NEW_INVOICES, NEW_INVOICES.encode(), added=1),
+            SpecUpdate(
+                "notifications",
+                specs / "notifications/spec.md",
+                "update",
+                OLD_NOTIFY,
+                NEW_NOTIFY,
+                NEW_NOTIFY.encode(),
+                added=1,
+            ),
+            SpecUpdate(
+                "webhooks",
+                specs / "webhooks/spec.md",
+                "create",
+                None,
+                NEW_HOOKS,
+                NEW_HOOKS.encode(),
+                added=1,
+            ),
+            SpecUpdate(
+                "billing/invoices",
+                specs / "billing/invoices/spec.md",
+                "create",
+                None,
+                NEW_INVOICES,
+                NEW_INVOICES.encode(),
+                added=1,
+            ),
             SpecUpdate("fax", specs / "fax/spec.md", "delete", OLD_FAX, None, None, removed=1),
         ),
     )
@@ -73,27 +97,32 @@ CLI_CHANGE = "add-webhook-delivery"
 WHY = "Customers want events pushed to their own systems instead of polling the API every minute."
 CLI_FILES: dict[str, bytes] = {
     "openspec/specs/notifications/spec.md": (
-        "# notifications Specification\n\n## Purpose\n"
-        "Describes how the platform notifies users about account and billing events.\n\n"
-        "## Requirements\n\n### Requirement: Email Delivery\n"
-        "The system SHALL send an e-mail for every billing event.\n\n"
-        "#### Scenario: Invoice issued\n- **WHEN** an invoice is issued\n- **THEN** an e-mail is sent\n"
-    ).encode(),
+        b"# notifications Specification\n\n## Purpose\n"
+        b"Describes how the platform notifies users about account and billing events.\n\n"
+        b"## Requirements\n\n### Requirement: Email Delivery\n"
+        b"The system SHALL send an e-mail for every billing event.\n\n"
+        b"#### Scenario: Invoice issued\n- **WHEN** an invoice is issued\n"
+        b"- **THEN** an e-mail is sent\n"
+    ),
     f"openspec/changes/{CLI_CHANGE}/proposal.md": (
         f"# Add webhook delivery\n\n## Why\n{WHY}\n\n## What Changes\n- Webhooks for events.\n"
     ).encode(),
-    f"openspec/changes/{CLI_CHANGE}/tasks.md": b"## 1. Build\n\n- [x] 1.1 Deliver webhooks\n- [ ] 1.2 Document\n",
+    f"openspec/changes/{CLI_CHANGE}/tasks.md": (
+        b"## 1. Build\n\n- [x] 1.1 Deliver webhooks\n- [ ] 1.2 Document\n"
+    ),
     f"openspec/changes/{CLI_CHANGE}/specs/notifications/spec.md": (
-        "## ADDED Requirements\n\n### Requirement: Webhook Delivery\n"
-        "The system SHALL POST a JSON payload to each registered webhook.\n\n"
-        "#### Scenario: Event posted\n- **WHEN** a billing event occurs\n- **THEN** each webhook gets a POST\n"
-    ).encode(),
+        b"## ADDED Requirements\n\n### Requirement: Webhook Delivery\n"
+        b"The system SHALL POST a JSON payload to each registered webhook.\n\n"
+        b"#### Scenario: Event posted\n- **WHEN** a billing event occurs\n"
+        b"- **THEN** each webhook gets a POST\n"
+    ),
     f"openspec/changes/{CLI_CHANGE}/specs/webhooks/spec.md": (
-        "## Purpose\nLets customers register HTTPS endpoints that receive platform events.\n\n"
-        "## ADDED Requirements\n\n### Requirement: Registration\n"
-        "The system SHALL let a customer register an HTTPS endpoint.\n\n"
-        "#### Scenario: Registered\n- **WHEN** a customer submits an https URL\n- **THEN** it is stored\n"
-    ).encode(),
+        b"## Purpose\nLets customers register HTTPS endpoints that receive platform events.\n\n"
+        b"## ADDED Requirements\n\n### Requirement: Registration\n"
+        b"The system SHALL let a customer register an HTTPS endpoint.\n\n"
+        b"#### Scenario: Registered\n- **WHEN** a customer submits an https URL\n"
+        b"- **THEN** it is stored\n"
+    ),
 }
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from scenario import CLI_CHANGE, make_cli_tree, snapshot
 from specledger.archive.journal import ArchiveLock
 from specledger.cli.main import cli
@@ -32,7 +31,9 @@ def archived(repo: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-@pytest.mark.parametrize("name", ["../specs", "a/b", "/etc", "..", ".hidden", "x..y", "archive", "a\\b"])
+@pytest.mark.parametrize(
+    "name", ["../specs", "a/b", "/etc", "..", ".hidden", "x..y", "archive", "a\\b"]
+)
 def test_unsafe_names_are_refused_with_exit_2_and_nothing_touched(repo: Path, name: str) -> None:
     before = snapshot(repo)
     result = run(name, "--yes", "--json")
@@ -131,8 +132,10 @@ def test_no_validate_json_needs_yes(repo: Path) -> None:
 
 def test_validation_errors_refuse_with_exit_1(repo: Path) -> None:
     delta = repo / f"openspec/changes/{CLI_CHANGE}/specs/notifications/spec.md"
-    delta.write_text("## MODIFIED Requirements\n\n### Requirement: Nowhere\nIt SHALL be.\n\n"
-                     "#### Scenario: s\n- **WHEN** x\n- **THEN** y\n")
+    delta.write_text(
+        "## MODIFIED Requirements\n\n### Requirement: Nowhere\nIt SHALL be.\n\n"
+        "#### Scenario: s\n- **WHEN** x\n- **THEN** y\n"
+    )
     before = snapshot(repo)
     result = run(CLI_CHANGE, "--yes", "--json")
     assert result.exit_code == 1

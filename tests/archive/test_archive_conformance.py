@@ -19,7 +19,8 @@ def _archive_cases() -> list[str]:
     if not cases.is_dir():
         return []
     return sorted(
-        d.name for d in cases.iterdir()
+        d.name
+        for d in cases.iterdir()
         if (d / "cmd.txt").is_file()
         and any(line.startswith("archive") for line in (d / "cmd.txt").read_text().splitlines())
     )
@@ -35,6 +36,8 @@ def test_archive_conformance_case(case: str) -> None:
     assert case != "<missing>", f"conformance cases missing: expected {SHARED}/cases"
     proc = subprocess.run(
         [sys.executable, str(SHARED / "check.py"), "--bin", shlex.quote(str(SPEC)), "-v", case],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

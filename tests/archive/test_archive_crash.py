@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from faults import KILLED, PYTHON, SPEC, STRACE, Call, mutating_calls, run_injected, run_plain
 from scenario import CLI_CHANGE, describe_difference, make_cli_tree, make_tree, snapshot
 
@@ -26,8 +25,9 @@ DRIVER = Path(__file__).with_name("scenario.py")
 RECOVER = [str(SPEC), "archive", "no-such-change"]
 
 if STRACE is None:  # fail loudly rather than silently losing the crash-safety check
-    pytest.fail("strace is required for the fault-injection tests (apt-get install strace)",
-                pytrace=False)
+    pytest.fail(
+        "strace is required for the fault-injection tests (apt-get install strace)", pytrace=False
+    )
 
 
 # Two archives: the hand-built plan (every kind of step: update, nested create, retire with
@@ -38,7 +38,9 @@ SCENARIOS = {
 }
 
 
-def _states(tmp: Path, scenario: str) -> tuple[dict[str, bytes | str], dict[str, bytes | str], list[Call]]:
+def _states(
+    tmp: Path, scenario: str
+) -> tuple[dict[str, bytes | str], dict[str, bytes | str], list[Call]]:
     """Before and after snapshots of a clean archive, and the calls it makes."""
     make, argv = SCENARIOS[scenario]
     root = tmp / "clean"
@@ -94,8 +96,10 @@ def test_kill_at_every_mutating_call_leaves_before_or_after(tmp_path: Path, scen
 
     failures = _over_all_points(tmp_path, scenario, calls, check)
     elapsed = time.monotonic() - started
-    print(f"\n{scenario}: kill points: {len(calls)}; held: {len(calls) - len(failures)}; "
-          f"ended before: {outcomes['before']}, after: {outcomes['after']}; {elapsed:.1f}s")
+    print(
+        f"\n{scenario}: kill points: {len(calls)}; held: {len(calls) - len(failures)}; "
+        f"ended before: {outcomes['before']}, after: {outcomes['after']}; {elapsed:.1f}s"
+    )
     assert not failures, "\n".join(failures)
     # Both outcomes must occur, or the kills did not straddle the commit point.
     assert outcomes["before"] and outcomes["after"]
@@ -110,7 +114,9 @@ def test_failed_call_changes_nothing_partially(tmp_path: Path, errno_name: str) 
     counts = {"before": 0, "after": 0}
 
     def check(root: Path, call: Call) -> str | None:
-        proc = run_injected([str(PYTHON), str(DRIVER), str(root)], root, call, f"error={errno_name}")
+        proc = run_injected(
+            [str(PYTHON), str(DRIVER), str(root)], root, call, f"error={errno_name}"
+        )
         if "Traceback" in proc.stderr:
             return f"{call}: traceback: {proc.stderr[-500:]}"
         state = snapshot(root)
@@ -127,7 +133,9 @@ def test_failed_call_changes_nothing_partially(tmp_path: Path, errno_name: str) 
         # Archived: a failed clean-up call may leave working files for the next command.
         run_plain(RECOVER, root)
         if snapshot(root) != after:
-            return f"{call}: archived but tree differs: {describe_difference(snapshot(root), after)}"
+            return (
+                f"{call}: archived but tree differs: {describe_difference(snapshot(root), after)}"
+            )
         counts["after"] += 1
         return None
 

@@ -15,19 +15,29 @@ from pathlib import Path
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from specledger.cli.main import cli
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta Route", "Epsilon", "Zeta"]
 SCENARIOS = ["Happy path", "Failure", "Retry", "Timeout"]
-PURPOSE = "Describes the generated capability used to check that validate tells the truth about archive."
+PURPOSE = (
+    "Describes the generated capability used to check that validate tells the truth about archive."
+)
 WHY = "Generated change that exercises the merge so that validate and archive are checked to agree."
 
 
 def requirement(name: str, scenarios: list[str], variant: int = 0) -> str:
-    out = [f"### Requirement: {name}", f"The system SHALL handle {name.lower()} (variant {variant}).", ""]
+    out = [
+        f"### Requirement: {name}",
+        f"The system SHALL handle {name.lower()} (variant {variant}).",
+        "",
+    ]
     for scenario in scenarios:
-        out += [f"#### Scenario: {scenario}", "- **WHEN** it happens", "- **THEN** it is handled", ""]
+        out += [
+            f"#### Scenario: {scenario}",
+            "- **WHEN** it happens",
+            "- **THEN** it is handled",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -37,10 +47,14 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
     mains: dict[str, dict[str, list[str]]] = {}
     for cap in draw(st.lists(st.sampled_from(["alpha", "beta"]), unique=True, max_size=2)):
         reqs = draw(st.lists(st.sampled_from(NAMES), unique=True, min_size=1, max_size=4))
-        mains[cap] = {r: draw(st.lists(st.sampled_from(SCENARIOS), unique=True, min_size=1, max_size=2))
-                      for r in reqs}
+        mains[cap] = {
+            r: draw(st.lists(st.sampled_from(SCENARIOS), unique=True, min_size=1, max_size=2))
+            for r in reqs
+        }
     deltas: dict[str, str] = {}
-    for cap in draw(st.lists(st.sampled_from(["alpha", "beta", "gamma"]), unique=True, min_size=1, max_size=2)):
+    for cap in draw(
+        st.lists(st.sampled_from(["alpha", "beta", "gamma"]), unique=True, min_size=1, max_size=2)
+    ):
         existing = mains.get(cap, {})
         # Mostly plausible operations (on names that exist, in disjoint groups), and now and then
         # a wild one (any name, any section) that validate has to reject.
@@ -48,8 +62,10 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
         wild = st.lists(st.sampled_from(NAMES), unique=True, max_size=1)
         n_ren, n_rem, n_mod = (draw(st.integers(0, 1)) for _ in range(3))
         renamed_from = order[:n_ren]
-        removed = order[n_ren:n_ren + n_rem] + (draw(wild) if draw(st.integers(0, 9)) == 0 else [])
-        modified_from = order[n_ren + n_rem:n_ren + n_rem + n_mod]
+        removed = order[n_ren : n_ren + n_rem] + (
+            draw(wild) if draw(st.integers(0, 9)) == 0 else []
+        )
+        modified_from = order[n_ren + n_rem : n_ren + n_rem + n_mod]
         modified = [f"{n} Renamed" if n in renamed_from else n for n in modified_from]
         modified += draw(wild) if draw(st.integers(0, 9)) == 0 else []
         fresh = [n for n in NAMES if n not in existing]
@@ -59,25 +75,47 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
         if cap not in mains and draw(st.integers(0, 4)):
             parts.append(f"## Purpose\n{PURPOSE}\n")
         if added:
-            parts.append("## ADDED Requirements\n\n" + "\n".join(
-                requirement(n, draw(st.lists(st.sampled_from(SCENARIOS), unique=True, min_size=1, max_size=2)))
-                for n in dict.fromkeys(added)))
+            parts.append(
+                "## ADDED Requirements\n\n"
+                + "\n".join(
+                    requirement(
+                        n,
+                        draw(
+                            st.lists(
+                                st.sampled_from(SCENARIOS), unique=True, min_size=1, max_size=2
+                            )
+                        ),
+                    )
+                    for n in dict.fromkeys(added)
+                )
+            )
         if modified:
             blocks = []
             for n in dict.fromkeys(modified):
                 base = n.removesuffix(" Renamed")
                 kept = list(existing.get(base, []))
-                if draw(st.integers(0, 5)) == 0:  # now and then drop a scenario: validate must catch it
+                if (
+                    draw(st.integers(0, 5)) == 0
+                ):  # now and then drop a scenario: validate must catch it
                     kept = kept[1:]
                 extra = draw(st.lists(st.sampled_from(SCENARIOS), unique=True, max_size=1))
-                blocks.append(requirement(n, list(dict.fromkeys(kept + extra)) or ["Happy path"], variant=1))
+                blocks.append(
+                    requirement(n, list(dict.fromkeys(kept + extra)) or ["Happy path"], variant=1)
+                )
             parts.append("## MODIFIED Requirements\n\n" + "\n".join(blocks))
         if removed:
-            parts.append("## REMOVED Requirements\n\n" + "\n".join(
-                f"### Requirement: {n}\n" for n in dict.fromkeys(removed)))
+            parts.append(
+                "## REMOVED Requirements\n\n"
+                + "\n".join(f"### Requirement: {n}\n" for n in dict.fromkeys(removed))
+            )
         if renamed_from:
-            parts.append("## RENAMED Requirements\n\n" + "\n".join(
-                f"- FROM: `### Requirement: {a}`\n- TO: `### Requirement: {a} Renamed`\n" for a in renamed_from))
+            parts.append(
+                "## RENAMED Requirements\n\n"
+                + "\n".join(
+                    f"- FROM: `### Requirement: {a}`\n- TO: `### Requirement: {a} Renamed`\n"
+                    for a in renamed_from
+                )
+            )
         if parts:
             deltas[cap] = "\n".join(parts) + "\n"
     main_texts = {
@@ -94,7 +132,9 @@ def write_tree(root: Path, mains: dict[str, str], deltas: dict[str, str]) -> Non
         (root / "openspec/specs" / cap / "spec.md").write_text(text)
     change = root / "openspec/changes/generated"
     change.mkdir(parents=True)
-    (change / "proposal.md").write_text(f"# Generated\n\n## Why\n{WHY}\n\n## What Changes\n- Generated deltas.\n")
+    (change / "proposal.md").write_text(
+        f"# Generated\n\n## Why\n{WHY}\n\n## What Changes\n- Generated deltas.\n"
+    )
     (change / "tasks.md").write_text("## 1. Work\n\n- [x] 1.1 Do it\n")
     for cap, text in deltas.items():
         (change / "specs" / cap).mkdir(parents=True)
@@ -112,7 +152,9 @@ def test_strict_validate_implies_archive_succeeds_and_leaves_valid_specs(
         root = Path(tmp)
         write_tree(root, mains, deltas)
         with contextlib.chdir(root):
-            validated = runner.invoke(cli, ["validate", "generated", "--strict"], catch_exceptions=False)
+            validated = runner.invoke(
+                cli, ["validate", "generated", "--strict"], catch_exceptions=False
+            )
             assume(validated.exit_code == 0)
             archived = runner.invoke(cli, ["archive", "generated", "--yes"], catch_exceptions=False)
             assert archived.exit_code == 0, archived.output + archived.stderr
