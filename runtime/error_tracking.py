@@ -49,7 +49,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -247,7 +247,7 @@ def flush(timeout: float) -> None:
         client.flush(timeout=timeout)
 
 
-class SentryUser(Pipe):  # type: ignore[misc]
+class SentryUser(Pipe):
     """Attach the authenticated user (id, email) to events raised while handling the request.
 
     ``resolve`` returns ``None`` for anonymous requests, or a mapping with ``id`` and ``email``.
