@@ -6,7 +6,7 @@ STACK := .stack
 BUGSINK_VENV := $(STACK)/bugsink-venv
 SHARED ?= ../shared
 
-.PHONY: run test venv bugsink postgres check lint bench clean
+.PHONY: run test venv bugsink postgres tools check lint bench clean
 
 # The project's own venv: the CLI, the runtime extra and the test tools.
 $(BIN)/.installed: pyproject.toml
@@ -31,6 +31,12 @@ bugsink: $(BUGSINK_VENV)/.installed
 postgres:
 	bash stack/ensure-postgres.sh
 
+# strace drives the archive fault-injection tests (Debian package, installed when missing).
+tools:
+	@command -v strace >/dev/null 2>&1 || { \
+		echo "installing strace (Debian package) for the fault-injection tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+
 # The repository's own gates: its specs and changes, and its generated files.
 check: venv
 	$(BIN)/spec validate --all --strict
@@ -40,7 +46,7 @@ check: venv
 run: check bugsink
 	$(BIN)/python -m stack.local
 
-test: check bugsink postgres
+test: check bugsink postgres tools
 	$(BIN)/python -m pytest
 
 lint: venv
