@@ -11,7 +11,6 @@ SHARED ?= ../shared
 # The project's own venv: the CLI, the runtime extra and the test tools.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[runtime,test]'
 	touch $@
 
@@ -21,7 +20,6 @@ venv: $(BIN)/.installed
 # sentry-sdk's Django integration if it shared the app's environment.
 $(BUGSINK_VENV)/.installed:
 	$(PYTHON) -m venv $(BUGSINK_VENV)
-	$(BUGSINK_VENV)/bin/pip install --quiet --upgrade pip
 	$(BUGSINK_VENV)/bin/pip install --quiet 'bugsink==2.6.*' 'psycopg[binary]>=3.2,<4'
 	touch $@
 

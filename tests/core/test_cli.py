@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from specledger.cli.main import cli
 
 Repo = Callable[[dict[str, str | bytes]], Path]

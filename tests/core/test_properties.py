@@ -6,7 +6,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from specledger.archive.merge import MergeError, merge_delta
 from specledger.markdown import parse
 from specledger.parse.delta import read_delta

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from dataclasses import dataclass
@@ -45,10 +46,8 @@ def _newest_mtime(folder: Path) -> float:
             except OSError:
                 continue
     if newest == 0.0:
-        try:
+        with contextlib.suppress(OSError):
             newest = folder.stat().st_mtime
-        except OSError:
-            pass
     return newest
 
 

@@ -15,14 +15,14 @@ def resolve(workspace: Workspace, name: str, kind: Kind | None = None) -> Kind:
     """Which kind of item ``name`` is; raises a usage error when unknown or ambiguous."""
     is_change = name in workspace.change_names()
     is_spec = name in workspace.spec_ids()
-    if kind == "change" and is_change or kind == "spec" and is_spec:
+    if (kind == "change" and is_change) or (kind == "spec" and is_spec):
         return kind
     if kind is None:
         if is_change and is_spec:
             raise SpecledgerError(
                 f"'{name}' is both a change and a spec",
                 code="ambiguous_item",
-                hint=f"add --type change or --type spec",
+                hint="add --type change or --type spec",
             )
         if is_change:
             return "change"

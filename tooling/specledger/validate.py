@@ -275,7 +275,7 @@ class Validator:
 def _visible_files(folder: Path) -> Iterable[Path]:
     if not folder.is_dir():
         return []
-    out = []
+    out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         out.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))

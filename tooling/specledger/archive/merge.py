@@ -108,7 +108,8 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
         raise MergeError(f'{spec_id}: RENAMED {side} "{name}" on line {line} has no matching {other}: line')
     for name, section, line in delta.orphans:
         where = f'under "## {section}"' if section else "above the first ## section"
-        result.warnings.append(f'{spec_id}: requirement "{name}" (line {line}) is {where}, not in a delta section; not applied')
+        result.warnings.append(
+            f'{spec_id}: requirement "{name}" (line {line}) is {where}, not in a delta section; not applied')
     problems = prechecks(delta)
     if problems:
         raise MergeError(f"{spec_id}: {problems[0]}")

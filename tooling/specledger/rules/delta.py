@@ -14,30 +14,30 @@ from specledger.rules.spec import keyword_findings
 def check_delta(delta: Delta, path: str) -> list[Finding]:
     """Findings for one delta file, in the reference's order."""
     found: list[Finding] = []
-    for section, header, line in delta.stray_headers:
+    for stray_section, header, header_line in delta.stray_headers:
         if header.lower().startswith("requirement:"):
-            msg = f'"### {header}" in {section} has no requirement name and is ignored; name it'
+            msg = f'"### {header}" in {stray_section} has no requirement name and is ignored; name it'
         else:
-            msg = (f'"### {header}" in {section} is not a "### Requirement:" header and is ignored; '
+            msg = (f'"### {header}" in {stray_section} is not a "### Requirement:" header and is ignored; '
                    f'write "### Requirement: {header}" if it is meant as one')
-        found.append(info("delta-stray-header", msg, path, line))
-    for side, name, line in delta.unpaired:
+        found.append(info("delta-stray-header", msg, path, header_line))
+    for side, unpaired_name, unpaired_line in delta.unpaired:
         other = "TO" if side == "FROM" else "FROM"
         found.append(error("delta-rename-unpaired",
-                           f'RENAMED {side}: "{name}" has no {other}: line; write each rename as a FROM: line '
-                           "followed by its TO: line", path, line))
-    for name, section, line in delta.orphans:
+                           f'RENAMED {side}: "{unpaired_name}" has no {other}: line; write each rename as a '
+                           "FROM: line followed by its TO: line", path, unpaired_line))
+    for orphan, section, orphan_line in delta.orphans:
         where = f'under "## {section}", which is not a delta section' if section else "above the first '## ' section"
         found.append(warning("delta-orphan-requirement",
-                             f'requirement "{name}" is {where}, so it is ignored; move it under "## ADDED '
-                             'Requirements" (or MODIFIED, REMOVED, RENAMED)', path, line))
+                             f'requirement "{orphan}" is {where}, so it is ignored; move it under "## ADDED '
+                             'Requirements" (or MODIFIED, REMOVED, RENAMED)', path, orphan_line))
 
     data = delta.to_data()
     schema_items = list(schemas.check("delta", data))
     by_block: dict[tuple[str, int], list[Finding]] = {}
     for item in schema_items:
         kind = str(item.path[0]).upper() if item.path else ""
-        line = None
+        line: int | None = None
         if len(item.path) >= 2 and item.path[0] in ("added", "modified"):
             blocks = delta.added if item.path[0] == "added" else delta.modified
             line = blocks[int(item.path[1])].line
@@ -63,8 +63,8 @@ def check_delta(delta: Delta, path: str) -> list[Finding]:
     for name, count in Counter(n for n, _ in delta.removed).items():
         if count > 1:
             found.append(error("delta-duplicate", f'"{name}" appears {count} times in REMOVED', path))
-    for label, names in (("FROM", [r.old for r in delta.renamed]), ("TO", [r.new for r in delta.renamed])):
-        for name, count in Counter(names).items():
+    for label, rename_names in (("FROM", [r.old for r in delta.renamed]), ("TO", [r.new for r in delta.renamed])):
+        for name, count in Counter(rename_names).items():
             if count > 1:
                 found.append(error("delta-duplicate", f'"{name}" appears {count} times as a RENAMED {label}', path))
 
@@ -73,8 +73,8 @@ def check_delta(delta: Delta, path: str) -> list[Finding]:
     removed = {n for n, _ in delta.removed}
     for a, b, names in (("MODIFIED", "REMOVED", modified & removed), ("MODIFIED", "ADDED", modified & added),
                         ("ADDED", "REMOVED", added & removed)):
-        for name in sorted(names):
-            found.append(error("delta-conflict", f'"{name}" is in both {a} and {b}', path))
+        for both in sorted(names):
+            found.append(error("delta-conflict", f'"{both}" is in both {a} and {b}', path))
     removed_folded = {fold_name(n): n for n in removed}
     for rename in delta.renamed:
         if rename.old in modified:

@@ -61,7 +61,8 @@ def _structure_findings(doc: Document, path: str) -> list[Finding]:
         if block.name in seen:
             found.append(error(
                 "spec-requirement-duplicate",
-                f'requirement "{block.name}" is declared twice (first on line {seen[block.name]}); names must be unique',
+                f'requirement "{block.name}" is declared twice (first on line {seen[block.name]}); '
+                "names must be unique",
                 path, block.line,
             ))
         else:
@@ -82,7 +83,7 @@ def check_spec(spec: Spec, path: str) -> list[Finding]:
                       path)]
     data = spec.to_data()
     data["purposeLength"] = js_length(spec.purpose)
-    for index, requirement in enumerate(data["requirements"]):
+    for _index, requirement in enumerate(data["requirements"]):
         requirement["textLength"] = js_length(requirement["text"])
     findings: list[Finding] = []
     deferred: list[Finding] = []
