@@ -3,8 +3,10 @@
 The TOML (``runtime/config/error_tracking.toml``) is generated from the error-tracking spec; this
 module only interprets it. Each ``[settings.NAME]`` table declares a ``type`` (bool, string, dsn,
 float, integer, enum), a ``default`` and optional ``min``/``max``/``choices``. An environment
-variable with the same name overrides the default; a value that does not parse is reported and the
-default is kept, because the app must boot whatever its environment looks like.
+variable with the same name overrides the default; an unset or empty variable keeps the default (as
+the spec says, so ``SENTRY_ENABLED=`` from a compose file means "not set", not "false"); a value that
+does not parse is reported and the default is kept, because the app must boot whatever its environment
+looks like.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 CONFIG_PATH = Path(__file__).resolve().parent / "config" / "error_tracking.toml"
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 _TYPES = {"bool", "string", "dsn", "float", "integer", "enum"}
 
 
@@ -190,7 +192,7 @@ def resolve(config: TrackingConfig, env: Mapping[str, str]) -> ResolvedSettings:
     resolved = ResolvedSettings(values={})
     for name, spec in config.settings.items():
         value = spec.default
-        if name in env:
+        if env.get(name, "").strip():
             try:
                 value = _coerce(spec, env[name])
             except ValueError as exc:

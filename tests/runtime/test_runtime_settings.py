@@ -41,6 +41,16 @@ def test_environment_overrides_defaults() -> None:
     assert resolved.get("SENTRY_TEST_ROUTES") == "on"
 
 
+def test_an_empty_variable_means_unset() -> None:
+    """Compose passes ``${SENTRY_ENABLED:-}`` through as an empty string: that is "not set"."""
+    config = load_config(CONFIG_PATH)
+    resolved = resolve(config, {"SENTRY_ENABLED": "", "SENTRY_ENVIRONMENT": "  ", "SENTRY_TRACES_SAMPLE_RATE": ""})
+    assert resolved.problems == []
+    assert resolved.get("SENTRY_ENABLED") is config.settings["SENTRY_ENABLED"].default is True
+    assert resolved.get("SENTRY_ENVIRONMENT") == config.settings["SENTRY_ENVIRONMENT"].default
+    assert resolved.get("SENTRY_TRACES_SAMPLE_RATE") == config.settings["SENTRY_TRACES_SAMPLE_RATE"].default
+
+
 @pytest.mark.parametrize(
     ("name", "value", "reason"),
     [
