@@ -49,6 +49,8 @@ DEFAULTED_VARIABLES = {
     "BUGSINK_PORT": "8000",
     "RUNTIME_PORT": "8080",
     "BUGSINK_BASE_URL": "http://localhost:8000",
+    "BUGSINK_ALLOWED_HOSTS": "bugsink,localhost,127.0.0.1",
+    "BUGSINK_BEHIND_HTTPS_PROXY": "false",
     "SENTRY_ENABLED": "true",
     "SENTRY_ENVIRONMENT": "production",
     "SENTRY_TRACES_SAMPLE_RATE": "0",
