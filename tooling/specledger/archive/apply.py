@@ -85,11 +85,13 @@ def resolve_change_dir(workspace: Workspace, name: str) -> Path:
             code="archive_change_symlink",
         )
     if not folder.is_dir():
-        available = ", ".join(workspace.change_names()) or "none"
+        names = workspace.change_names()
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         raise SpecledgerError(
-            f"change '{name}' not found (open changes: {available})",
+            f"change '{name}' not found",
             path=workspace.rel(workspace.changes_dir),
             code="archive_change_not_found",
+            hint=f"did you mean: {', '.join(close)}?" if close else f"open changes: {', '.join(names) or 'none'}",
         )
     return folder
 

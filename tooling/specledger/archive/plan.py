@@ -70,28 +70,6 @@ def archive_name(change: str, today: _dt.date) -> str:
     return f"{today.isoformat()}-{change}"
 
 
-def check_change_name(workspace: Workspace, change: str) -> Path:
-    """The change folder for ``change``; refuses unsafe names and symlinked folders (exit 2)."""
-    if (not change or change in (".", "..") or "/" in change or "\\" in change or ".." in change
-            or change.startswith(".") or Path(change).is_absolute() or "\x00" in change):
-        raise SpecledgerError(f"unsafe change name {change!r}: give the plain name of a folder under "
-                              f"{workspace.rel(workspace.changes_dir)}/", code="unsafe_change_name")
-    if change == "archive":
-        raise SpecledgerError("'archive' holds archived changes; it is not a change", code="unsafe_change_name")
-    folder = workspace.change_dir(change)
-    if folder.is_symlink():
-        raise SpecledgerError("the change folder is a symbolic link; archive only moves real folders",
-                              path=workspace.rel(folder), code="archive_change_symlink")
-    if not folder.is_dir():
-        import difflib
-
-        close = difflib.get_close_matches(change, workspace.change_names(), n=3, cutoff=0.5)
-        available = ", ".join(workspace.change_names()) or "none"
-        hint = f"did you mean: {', '.join(close)}?" if close else f"open changes: {available}"
-        raise SpecledgerError(f"no open change named '{change}'", code="archive_change_not_found", hint=hint)
-    return folder
-
-
 def build_plan(
     workspace: Workspace,
     change: str,
@@ -103,13 +81,14 @@ def build_plan(
 
     Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder.
     """
+    from specledger.archive.apply import resolve_change_dir
     from specledger.archive.merge import MergeError, encode, merge_delta
     from specledger.findings import Level
     from specledger.parse.metadata import read_metadata
     from specledger.rules.spec import check_spec_text
     from specledger.validate import Validator
 
-    change_dir = check_change_name(workspace, change)
+    change_dir = resolve_change_dir(workspace, change)
     target = workspace.archive_dir / archive_name(change, today or _dt.date.today())
     if target.exists() or target.is_symlink():
         raise RefusedError(f"the archive destination already exists: {workspace.rel(target)}",
@@ -170,4 +149,4 @@ def build_plan(
     return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings))
 
 
-__all__ = ["ArchivePlan", "SpecUpdate", "archive_name", "build_plan", "check_change_name", "field"]
+__all__ = ["ArchivePlan", "SpecUpdate", "archive_name", "build_plan", "field"]
