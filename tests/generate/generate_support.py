@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from specledger.cli.main import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_SPEC = REPO_ROOT / "changes/add-bugsink-error-tracking/specs/error-tracking/spec.md"
+REAL_SPEC = REPO_ROOT / "specs/error-tracking/spec.md"
 SPEC_REL = "specs/error-tracking/spec.md"  # the copy sits where the spec lives after archive
 OUTPUTS = ("runtime/config/error_tracking.toml", "docker/.env.example", "docs/bugsink-setup.md")
 

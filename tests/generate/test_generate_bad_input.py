@@ -79,7 +79,7 @@ SPEC_CASES = [
         "missing-settings-table", "| Variable | Default | Type | Description |",
         "Variable, Default, Type, Description (no longer a table)\n\n| x |",
         r"no table with the columns Variable \| Default \| Type \| Description",
-        "## ADDED Requirements",
+        "## Requirements",
     ),
     SpecCase(
         "empty-description", "Share of requests traced; keep 0 with Bugsink, which drops "
@@ -88,7 +88,7 @@ SPEC_CASES = [
     ),
     SpecCase(
         "missing-scrub-list", "**Name fragments**", "Name fragments",
-        r"no \*\*Name fragments\*\* list", "## ADDED Requirements",
+        r"no \*\*Name fragments\*\* list", "## Requirements",
     ),
     SpecCase(
         "scrub-label-without-list",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ class Requirement:
     def to_data(self) -> dict[str, Any]:
         return {
             "title": self.title,
+            "name": re.sub(r"^Requirement:\s*", "", self.title, flags=re.IGNORECASE),
             "line": self.line,
             "text": self.text,
             "scenarios": [s.to_data() for s in self.scenarios],
