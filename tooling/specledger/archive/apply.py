@@ -25,16 +25,15 @@ from specledger.archive.journal import (
     backup_path,
     execute,
     finalize,
-    fsync_dir,
     recover_locked,
     roll_back,
     sha256_of,
     temp_path,
-    write_file_durably,
     write_journal,
 )
 from specledger.archive.plan import ArchivePlan, SpecUpdate
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.fsio import fsync_dir, write_file_durably
 from specledger.workspace import ARCHIVE_DIRNAME, Workspace
 
 # A change name is one folder name: no separators, no dot segments, nothing hidden.

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from specledger.errors import SpecledgerError
+from specledger.fsio import fsync_dir, write_file_durably
 from specledger.workspace import Workspace
 
 JOURNAL_NAME = ".specledger-archive.journal"
@@ -51,33 +52,6 @@ class ArchiveLockedError(SpecledgerError):
 
 # ---------------------------------------------------------------------------------------------
 # Durable file-system primitives
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make the entries of ``folder`` (creations, renames, unlinks) durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_file_durably(path: Path, data: bytes, *, exclusive: bool = True) -> None:
-    """Create ``path`` with ``data`` and fsync it (its folder is fsynced by the caller).
-
-    ``exclusive`` refuses to reuse an existing file: a stray file with our temp name is not ours
-    to overwrite, and rollback would otherwise delete it.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_EXCL if exclusive else os.O_TRUNC)
-    fd = os.open(path, flags, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def sha256_of(data: bytes) -> str:
