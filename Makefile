@@ -50,9 +50,13 @@ test: check bugsink postgres tools
 lint: venv
 	$(BIN)/ruff check tooling runtime stack tests bench
 	$(BIN)/mypy
+	# the stack helpers and the runtime's own modules (the provisioning script runs in Bugsink's venv)
+	$(BIN)/mypy --strict --ignore-missing-imports stack/bugsink.py stack/local.py stack/postgres.py \
+		stack/compose.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
 
 bench: venv
 	$(BIN)/python bench/validate_speed.py
+	$(BIN)/python bench/runtime_overhead.py
 
 clean:
 	rm -rf $(VENV) $(STACK)
