@@ -42,6 +42,7 @@ check: venv
 
 # The whole local stack in the foreground: Bugsink + the runtime, until Ctrl-C.
 run: check bugsink
+	$(BIN)/spec list
 	$(BIN)/python -m stack.local
 
 test: check bugsink postgres tools
