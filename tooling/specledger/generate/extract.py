@@ -228,20 +228,22 @@ class _Reader:
         self.lists[label] = (line, items)
 
 
+def _variable_name(reader: _Reader, cell: str, line: int, seen: dict[str, int]) -> str:
+    """The variable named in a table row: well-formed and not declared before (``seen`` is updated)."""
+    name = _unwrap(cell)
+    if not _VARIABLE.match(name):
+        raise reader.error(f"variable name `{name}` must be upper case letters, digits and _", line)
+    if name in seen:
+        raise reader.error(f"variable {name} is declared twice (first on line {seen[name]})", line)
+    seen[name] = line
+    return name
+
+
 def _settings(reader: _Reader, table: _Table) -> tuple[Setting, ...]:
     seen: dict[str, int] = {}
     settings: list[Setting] = []
     for line, cells in table.rows:
-        name = _unwrap(cells[0])
-        if not _VARIABLE.match(name):
-            raise reader.error(
-                f"variable name `{name}` must be upper case letters, digits and _", line
-            )
-        if name in seen:
-            raise reader.error(
-                f"variable {name} is declared twice (first on line {seen[name]})", line
-            )
-        seen[name] = line
+        name = _variable_name(reader, cells[0], line, seen)
         try:
             kind = parse_type(_unwrap(cells[2]))
         except TypeSyntaxError as err:
@@ -265,16 +267,7 @@ def _deployment(reader: _Reader, table: _Table) -> tuple[DeploymentVariable, ...
     seen: dict[str, int] = {}
     variables: list[DeploymentVariable] = []
     for line, cells in table.rows:
-        name = _unwrap(cells[0])
-        if not _VARIABLE.match(name):
-            raise reader.error(
-                f"variable name `{name}` must be upper case letters, digits and _", line
-            )
-        if name in seen:
-            raise reader.error(
-                f"variable {name} is declared twice (first on line {seen[name]})", line
-            )
-        seen[name] = line
+        name = _variable_name(reader, cells[0], line, seen)
         required = _unwrap(cells[2]).lower()
         if required not in ("yes", "no"):
             raise reader.error(
