@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from stack.local import serve_command  # noqa: E402
 
 
 def _free_port() -> int:
@@ -57,15 +61,7 @@ def _start(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
     env.update(env_extra)
     proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "granian"),
-            "--interface=rsgi",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            "--no-access-log",
-            "--log-level=warning",
-            "runtime.app:app",
-        ],
+        serve_command(port, quiet=True),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -64,20 +64,25 @@ def _secret_file(path: Path, make: str) -> str:
     return make
 
 
+def serve_command(port: int, *, quiet: bool = False) -> list[str]:
+    """The command that serves the runtime on 127.0.0.1:``port`` (run it from the repository root).
+
+    ``quiet`` drops the access log and info lines: for tests and benchmarks, where they are noise.
+    """
+    command = [str(Path(sys.executable).parent / "granian"), "--interface=rsgi", "--host=127.0.0.1",
+               f"--port={port}"]
+    if quiet:
+        command += ["--no-access-log", "--log-level=warning"]
+    return [*command, "runtime.app:app"]
+
+
 def _start_runtime(dsn: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["SENTRY_DSN"] = dsn
     env.setdefault("SENTRY_ENVIRONMENT", "development")
-    granian = Path(sys.executable).parent / "granian"
     with open(log_path, "ab") as log:
         return subprocess.Popen(
-            [
-                str(granian),
-                "--interface=rsgi",
-                "--host=127.0.0.1",
-                f"--port={port}",
-                "runtime.app:app",
-            ],
+            serve_command(port),
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
 from e2e_support import PROJECTS, BugsinkHandle, Runtime, wait_health  # noqa: E402
 
 from stack.bugsink import Bugsink, StackError, check_venv, free_port  # noqa: E402
+from stack.local import serve_command  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -69,14 +70,7 @@ def start_runtime(tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
         full_env.update(env)
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "granian"),
-                    "--interface=rsgi",
-                    "--host=127.0.0.1",
-                    f"--port={port}",
-                    "--no-access-log",
-                    "runtime.app:app",
-                ],
+                serve_command(port, quiet=True),
                 cwd=ROOT,
                 env=full_env,
                 stdout=log,
