@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.validate import Validator
 
 SpecAction = Literal["create", "update", "delete", "unchanged"]
 
@@ -76,10 +79,12 @@ def build_plan(
     *,
     skip_specs: bool = False,
     today: _dt.date | None = None,
+    validator: Validator | None = None,
 ) -> ArchivePlan:
     """Compute every new spec text for archiving ``change``; raise ``RefusedError`` if archive must refuse.
 
-    Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder.
+    Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder. Pass the
+    ``validator`` that already validated the change to reuse the files it has read.
     """
     from specledger.archive.apply import resolve_change_dir
     from specledger.archive.merge import MergeError, encode, merge_delta
@@ -97,7 +102,7 @@ def build_plan(
     if skip_specs or meta.skip_specs:
         return ArchivePlan(change, change_dir, target, skip_specs=True)
 
-    validator = Validator(workspace)
+    validator = validator or Validator(workspace)
     deltas, _ = validator.delta_files(change)
     if not deltas:
         raise RefusedError(

@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,9 @@ from specledger.archive.plan import ArchivePlan, archive_name, build_plan
 from specledger.cli.common import EXIT_OK, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.validate import Validator
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,12 @@ def _confirm(opts: ArchiveOptions, question: str, *, refusal: RefusedError, defa
         raise RefusedError("archive cancelled; nothing was changed", code="archive_cancelled")
 
 
-def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> None:
-    from specledger.validate import validate_change  # the validator is heavy; only load it here
+def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> Validator:
+    """Full validation; refuses on ERRORs. Returns the validator so planning reuses what it read."""
+    from specledger.validate import Validator  # the validator is heavy; only load it here
 
-    report = validate_change(workspace, name)
+    validator = Validator(workspace)
+    report = validator.change(name)
     shown = [f for f in report.findings if str(f.level) in ("ERROR", "WARNING")]
     if not opts.as_json:
         for finding in shown:
@@ -74,6 +79,7 @@ def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> None:
             hint=f"run 'spec validate {name}' for details "
             "(--no-validate skips this check; not recommended)",
         )
+    return validator
 
 
 def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
@@ -189,8 +195,9 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
                 ),
                 default=False,
             )
-    else:
-        _validate(workspace, opts, name)
+    validator: Validator | None = None
+    if not opts.no_validate:
+        validator = _validate(workspace, opts, name)
     _check_tasks(opts, name, change_dir)
 
     destination = workspace.archive_dir / archive_name(name, _dt.date.today())
@@ -211,7 +218,7 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
 
     # Hold the lock from planning to writing: no other archive may change a spec in between.
     with ArchiveLock(workspace) as lock:
-        plan = build_plan(workspace, name, skip_specs=skip)
+        plan = build_plan(workspace, name, skip_specs=skip, validator=validator)
         if opts.dry_run:
             if opts.as_json:
                 click.echo(json.dumps(_json_payload(workspace, plan, None), indent=2))
