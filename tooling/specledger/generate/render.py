@@ -88,7 +88,7 @@ def build_context(data: SpecData, spec_display: str, target: Target) -> dict[str
     ``spec`` (``path``, ``title``), ``command``, ``output``, ``notice`` (the one-line "generated
     by" sentence), ``settings`` (rows with ``name``, ``type.kind``/``type.label``/``type.minimum``/
     ``type.maximum``/``type.choices``, ``default``, ``default_text``, ``description``),
-    ``scrubbing`` (``fields``, ``name_contains``) and ``deployment`` (rows with ``name``,
+    ``scrubbing`` (one list per field of ``Scrubbing``: ``fields``, ``name_contains``, ...) and ``deployment`` (rows with ``name``,
     ``default``, ``required``, ``description``; ``required_variables``/``optional_variables``
     split them). ``settings_by_name`` and ``deployment_by_name`` index the rows by variable.
     """
@@ -100,10 +100,8 @@ def build_context(data: SpecData, spec_display: str, target: Target) -> dict[str
         "notice": notice,
         "settings": list(data.settings),
         "settings_by_name": {setting.name: setting for setting in data.settings},
-        "scrubbing": {
-            "fields": list(data.scrubbing.fields),
-            "name_contains": list(data.scrubbing.name_contains),
-        },
+        # every list the spec's scrubbing requirement declares, by its field name in ``Scrubbing``
+        "scrubbing": {name: list(values) for name, values in vars(data.scrubbing).items()},
         "deployment": list(data.deployment),
         "deployment_by_name": {variable.name: variable for variable in data.deployment},
         "required_variables": [v for v in data.deployment if v.required],
