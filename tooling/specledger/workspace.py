@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specledger.errors import WorkspaceError
+from specledger.errors import SpecledgerError, WorkspaceError
 
 ARCHIVE_DIRNAME = "archive"
+
+
+class UnsafePathError(SpecledgerError):
+    """A path that would be written, renamed or deleted resolves outside the workspace root."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,31 @@ class Workspace:
             if entry.is_dir(follow_symlinks=False):
                 names.append(entry.name)
         return sorted(names)
+
+    def confine(self, path: Path, *, what: str = "path") -> Path:
+        """Return ``path`` resolved (every symlink followed), refusing it unless it stays in the root.
+
+        The single confinement check: every path that specledger writes, renames or deletes goes
+        through here before the first write. A symlink *inside* the workspace that points to
+        another place inside it is allowed (it is just another name for a file the repository
+        owns); one whose target lies outside the root is refused. A dangling link is judged by
+        where it points, since a write through it would create its target there.
+        """
+        try:
+            resolved = Path(os.path.realpath(path))
+        except (OSError, ValueError) as err:  # ELOOP on some platforms, NUL bytes
+            raise UnsafePathError(
+                f"{what} cannot be resolved: {err}", path=self.rel(path), code="path_unresolvable"
+            ) from err
+        if resolved != self.root and self.root not in resolved.parents:
+            raise UnsafePathError(
+                f"{what} resolves to {resolved}, outside the workspace {self.root}; "
+                "specledger never writes outside the workspace",
+                path=self.rel(path),
+                code="path_outside_workspace",
+                hint="replace the symbolic link on the way with a real folder or file",
+            )
+        return resolved
 
     def spec_path(self, spec_id: str) -> Path:
         return self.specs_dir.joinpath(*spec_id.split("/"), "spec.md")

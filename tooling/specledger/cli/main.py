@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
+import os
 import sys
 from typing import Any
 
@@ -52,10 +55,54 @@ def cli(ctx: click.Context, no_color: bool) -> None:
     ctx.obj["no_color"] = no_color
 
 
+def _stream_usable(stream: Any) -> bool:
+    try:
+        return stream is not None and os.fstat(stream.fileno()) is not None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
+def _prepare_streams() -> None:
+    """Make output survive any encoding, and refuse to run with nowhere to put the product.
+
+    A character the output encoding cannot hold (``PYTHONIOENCODING=latin-1``) is written as a
+    backslash escape instead of aborting the command. With standard output closed the command's
+    product (findings, JSON) would vanish, so the command does not run at all (exit 2).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    if not _stream_usable(sys.stdout):
+        if _stream_usable(sys.stderr):
+            sys.stderr.write("spec: error: standard output is closed; nothing was done\n")
+        sys.exit(2)
+
+
+def _report_output_failure(err: OSError) -> None:
+    """Standard output failed part-way (a full disk, a closed pipe): say so on stderr, exit 2."""
+    try:
+        sys.stdout = None  # nothing more can be written there; stop the interpreter retrying at exit
+        if err.errno == errno.EPIPE:
+            sys.exit(2)  # the reader went away on purpose (``spec list | head``): no message
+        sys.stderr.write(f"spec: error: cannot write the output: {err.strerror or err}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    _prepare_streams()
     try:
-        return cli.main(args=argv, prog_name="spec", standalone_mode=True)
+        try:
+            cli.main(args=argv, prog_name="spec", standalone_mode=True)
+        finally:
+            # Buffered output is written here, so a full device fails now, while we can report it.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except OSError as err:
+        _report_output_failure(err)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("interrupted", err=True)
         sys.exit(130)
