@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from specledger.cli.main import cli
+from specledger.report import github
+
+SPEC = Path(sys.executable).with_name("spec")  # the venv's console script
 
 Repo = Callable[[dict[str, str | bytes]], Path]
 
@@ -47,23 +54,87 @@ def test_text_output_points_at_file_and_line(repo: Repo, good_files: dict[str, s
     assert "1 invalid" in result.stdout
 
 
+# A change folder name may hold any byte but "/" and NUL: these five characters each end or
+# split a GitHub workflow command if they are not escaped.
+ODD_CHANGE = "a%b,c:d\r\ne"
+ODD_CHANGE_IN_PROPERTY = "a%25b%2Cc%3Ad%0D%0Ae"
+
+
+def test_github_escaping_of_data_and_properties() -> None:
+    """The workflow-command escapes, exactly: data escapes %, CR and LF; a property also , and :."""
+    assert github.escape_data("100% a,b: c\r\nd") == "100%25 a,b: c%0D%0Ad"
+    assert github.escape_property("100% a,b: c\r\nd") == "100%25 a%2Cb%3A c%0D%0Ad"
+    assert github.escape_property("%2C") == "%252C"  # escaped once, never read back as an escape
+
+
 def test_github_format_escapes_annotations(repo: Repo, good_files: dict[str, str | bytes]) -> None:
-    good_files["openspec/changes/add-webhooks/proposal.md"] = "# Change: x\n\n## What Changes\n- a, b\n"
+    good_files[f"openspec/changes/{ODD_CHANGE}/proposal.md"] = good_files.pop(
+        "openspec/changes/add-webhooks/proposal.md")
+    good_files[f"openspec/changes/{ODD_CHANGE}/specs/notifications/spec.md"] = (
+        "## ADDED Requirements\n\n### Requirement: 100% up, always: yes\nThe system posts payloads.\n\n"
+        "#### Scenario: Posted\n- **WHEN** x\n- **THEN** y\n"
+    )
+    del good_files["openspec/changes/add-webhooks/specs/notifications/spec.md"]
+    del good_files["openspec/changes/add-webhooks/tasks.md"]
     repo(good_files)
-    result = run("validate", "add-webhooks", "--format", "github")
-    assert result.exit_code == 1
-    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("::error"))
-    assert "file=openspec/changes/add-webhooks/proposal.md" in line
-    assert "title=proposal-why-missing (change add-webhooks)" in line
-    # a comma in a property value would end it early: it must be escaped
-    assert "%2C" not in line.split("::")[1] or "," not in line.split("::")[1].split("title=")[1]
+    result = run("validate", "--changes", "--format", "github")
+    assert result.exit_code == 0, result.output  # warnings only, not strict
+    annotations = [ln for ln in result.stdout.split("\n") if ln.startswith("::")]
+    assert annotations[0] == (
+        f"::warning file=openspec/changes/{ODD_CHANGE_IN_PROPERTY}/specs/notifications/spec.md,line=3,"
+        f"title=requirement-no-shall (change {ODD_CHANGE_IN_PROPERTY})"
+        '::ADDED "100%25 up, always: yes" should state a SHALL or MUST (upper case) in its text'
+    )
+    # every annotation is one line with exactly two "::" (the command's own) and no raw CR
+    assert all(ln.count("::") == 2 and "\r" not in ln for ln in annotations)
 
 
-def test_no_color_on_a_pipe_and_with_no_color(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+def _spec_on_a_terminal(root: Path, *args: str, env: dict[str, str]) -> bytes:
+    """Run the real ``spec`` with stdout on a pseudo-terminal; return what it printed there."""
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run([str(SPEC), *args], cwd=root, env=env, stdout=secondary,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=120,
+                              check=False)
+        os.close(secondary)
+        secondary = -1
+        assert proc.returncode == 1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(primary)
+        if secondary >= 0:
+            os.close(secondary)
+
+
+def test_colour_on_a_terminal_only_and_never_when_switched_off(
+    repo: Repo, good_files: dict[str, str | bytes]
+) -> None:
     good_files["openspec/changes/add-webhooks/proposal.md"] = "# x\n"
-    repo(good_files)
-    result = CliRunner().invoke(cli, ["validate", "--all"], env={"NO_COLOR": ""})
-    assert "\x1b[" not in result.stdout
+    root = repo(good_files)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    on_tty = _spec_on_a_terminal(root, "validate", "--all", env=env)
+    assert b"\x1b[" in on_tty and b"FAIL" in on_tty
+    assert b"\x1b[" not in _spec_on_a_terminal(root, "validate", "--all", env={**env, "NO_COLOR": "1"})
+    no_color = _spec_on_a_terminal(root, "--no-color", "validate", "--all", env=env)
+    assert b"\x1b[" not in no_color and b"FAIL" in no_color
+    piped = subprocess.run([str(SPEC), "validate", "--all"], cwd=root, env=env, capture_output=True,
+                           timeout=120, check=False)
+    assert piped.returncode == 1 and b"FAIL" in piped.stdout
+    assert b"\x1b[" not in piped.stdout
+    # click.echo strips colour off a terminal by itself; with that switched off (color=True), our own
+    # terminal check must still keep it out of output that is not a terminal
+    unstripped = CliRunner().invoke(cli, ["validate", "--all"], env={"NO_COLOR": None}, color=True)
+    assert unstripped.exit_code == 1 and "FAIL" in unstripped.stdout
+    assert "\x1b[" not in unstripped.stdout
 
 
 def test_unknown_item_suggests_nearest(repo: Repo, good_files: dict[str, str | bytes]) -> None:
