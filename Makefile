@@ -4,36 +4,89 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK := .stack
 BUGSINK_VENV := $(STACK)/bugsink-venv
+
+# Every Python package is installed from a lock with hashes (requirements/, made by `make lock`):
+#   requirements/specledger.txt  the package's dependencies, its runtime and test extras and its
+#                                build backend, for Python 3.11 (the .venv, hence CI)
+#   requirements/bugsink.txt     Bugsink's own venv, from requirements/bugsink.in
+#   docker/requirements.txt      the runtime image: the runtime extra's share of specledger.txt
+LOCK := requirements/specledger.txt
+BUGSINK_LOCK := requirements/bugsink.txt
+DOCKER_LOCK := docker/requirements.txt
+# The lock tool, itself pinned, in a venv of its own under .stack/ (only `make lock` needs it).
+UV_VERSION := 0.13.9
+UV := $(STACK)/uv-$(UV_VERSION)/bin/uv
+LOCK_PYTHON := 3.11
+# `make lock` keeps every pin that still satisfies pyproject.toml; `make lock UPGRADE=1` moves
+# everything to the newest allowed releases.
+UV_COMPILE = $(UV) pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes \
+	--annotation-style line --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+
+# The public conformance cases and the benchmark's repository generator live in shared/, which CI
+# lays beside the clone. Elsewhere: `make test SHARED=/path/to/shared`. Exported as an absolute
+# path, so that a recipe's programs (the benchmarks) find it whatever their working directory.
 SHARED ?= ../shared
+export SPECLEDGER_SHARED := $(abspath $(SHARED))
 
-.PHONY: run test venv bugsink postgres tools check lint bench clean
+# Debian packages are installed with apt-get as root, or through password-less sudo otherwise
+# (the same rule as stack/ensure-postgres.sh).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo -n)
 
-# The project's own venv: the CLI, the runtime extra and the test tools.
-$(BIN)/.installed: pyproject.toml
+.PHONY: run test venv bugsink postgres tools check lint bench lock clean
+
+# The project's own venv: the locked dependencies first (every file checked against its hash),
+# then the package itself, editable, with no dependency resolution and with the locked build
+# backend (no build isolation: an isolated build would fetch whatever setuptools is newest).
+# A changed lock is applied over the existing venv; `make clean` starts from nothing.
+$(BIN)/.installed: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[runtime,test]'
+	$(BIN)/pip install --quiet --require-hashes --requirement $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 venv: $(BIN)/.installed
 
 # Bugsink lives in its own venv: it pins many libraries and would switch on
 # sentry-sdk's Django integration if it shared the app's environment.
-$(BUGSINK_VENV)/.installed:
+$(BUGSINK_VENV)/.installed: $(BUGSINK_LOCK)
 	$(PYTHON) -m venv $(BUGSINK_VENV)
-	$(BUGSINK_VENV)/bin/pip install --quiet 'bugsink==2.6.*' 'psycopg[binary]>=3.2,<4'
+	$(BUGSINK_VENV)/bin/pip install --quiet --require-hashes --requirement $(BUGSINK_LOCK)
 	touch $@
 
 bugsink: $(BUGSINK_VENV)/.installed
+
+# Re-resolve the locks from pyproject.toml and requirements/bugsink.in (needs PyPI). The image's
+# requirements are resolved with the main lock as constraints, so every pin and hash in them is
+# the main lock's: a subset, never a second resolution.
+lock: $(UV)
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra runtime --extra test --output-file $(LOCK)
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["runtime"], sep="\n")' \
+		| $(UV_COMPILE) - --constraints $(LOCK) --output-file $(DOCKER_LOCK)
+	$(UV_COMPILE) requirements/bugsink.in --output-file $(BUGSINK_LOCK)
+
+$(UV):
+	$(PYTHON) -m venv $(STACK)/uv-$(UV_VERSION)
+	$(STACK)/uv-$(UV_VERSION)/bin/pip install --quiet 'uv==$(UV_VERSION)'
 
 # PostgreSQL server binaries from Debian packages, for the PostgreSQL-backed Bugsink test.
 postgres:
 	bash stack/ensure-postgres.sh
 
-# strace drives the archive fault-injection tests (Debian package, installed when missing).
+# Debian packages the tests drive, installed only when missing: strace (archive fault injection)
+# and chromium (the reviewer-site browser test; Playwright drives /usr/bin/chromium, so no
+# browser is ever downloaded by `playwright install`), with the Liberation fonts to render text.
 tools:
-	@command -v strace >/dev/null 2>&1 || { \
-		echo "installing strace (Debian package) for the fault-injection tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+	@missing=""; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ -n "$(SUDO)" ] && ! sudo -n true 2>/dev/null; then \
+		echo "missing Debian packages:$$missing; install them as root (apt-get install$$missing) or allow password-less sudo" >&2; \
+		exit 2; \
+	fi; \
+	echo "installing Debian packages:$$missing"; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
 # The repository's own gates: its specs and changes, and its generated files.
 check: venv
@@ -55,9 +108,10 @@ lint: venv
 	$(BIN)/mypy --strict --ignore-missing-imports stack/bugsink.py stack/local.py stack/postgres.py \
 		stack/compose.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
 
+# Both benchmarks; raw output goes to bench/results/, the summary to bench/RESULTS.md (by hand).
 bench: venv
-	$(BIN)/python bench/validate_speed.py
-	$(BIN)/python bench/runtime_overhead.py
+	$(BIN)/python bench/validate_speed.py | tee bench/results/validate_speed.txt
+	$(BIN)/python bench/runtime_overhead.py | tee bench/results/runtime_overhead.txt
 
 clean:
 	rm -rf $(VENV) $(STACK)
