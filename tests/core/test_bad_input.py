@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,31 +64,55 @@ def test_directory_named_proposal(repo: Repo, good_files: dict[str, str | bytes]
     assert "proposal.md: ERROR cannot read this file: is a directory" in result.stdout
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file regardless of its mode")
-def test_unreadable_file_as_user(repo: Repo, good_files: dict[str, str | bytes]) -> None:
-    root = repo(good_files)
-    (root / SPEC).chmod(0)
-    result = run("validate", "notifications")
-    assert result.exit_code == 2
-    assert "permission denied" in result.stdout
+def _unprivileged() -> list[str]:
+    """A command prefix under which the kernel applies file modes to the ``spec`` process.
+
+    A normal user needs none. As root (CI), the process runs as ``nobody`` when ``nobody`` can run
+    the venv's interpreter; when it cannot (a pyenv under /root, which is mode 0700), it stays root
+    but without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, the two capabilities that let root ignore
+    a file's mode. Either way the EACCES comes from the kernel, not from the test.
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None, "setpriv (util-linux) is needed to run this test as root"
+    as_nobody = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    probe = subprocess.run([*as_nobody, sys.executable, "-c", "import specledger"],
+                           capture_output=True, check=False, timeout=60)
+    if probe.returncode == 0:
+        return as_nobody
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
 
 
-def test_unreadable_file(repo: Repo, good_files: dict[str, str | bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    """As root, chmod cannot make a file unreadable: simulate the EACCES the kernel would give a user."""
-    root = repo(good_files)
-    target = str(root / SPEC)
-    real_open = open
+@pytest.fixture
+def open_tree(good_files: dict[str, str | bytes]) -> Iterator[Path]:
+    """The good repository in a folder anyone may traverse (pytest's own tmp folders are 0700)."""
+    root = Path(tempfile.mkdtemp(prefix="specledger-unreadable-"))
+    try:
+        for rel, content in good_files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        for folder, _, files in os.walk(root):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        yield root
+    finally:
+        shutil.rmtree(root)
 
-    def guarded_open(file: object, *args: object, **kwargs: object) -> object:
-        if str(file) == target:
-            raise PermissionError(13, "Permission denied", target)
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr("builtins.open", guarded_open)
-    result = run("validate", "--all")
-    assert result.exit_code == 2
+def test_unreadable_file(open_tree: Path) -> None:
+    """A spec its reader may not open: exit 2 naming it, and the change that merges into it still shown."""
+    (open_tree / SPEC).chmod(0)
+    spec = Path(sys.executable).with_name("spec")
+    result = subprocess.run([*_unprivileged(), str(spec), "validate", "--all"], cwd=open_tree,
+                            env=dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1"),
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
     assert f"{SPEC}: ERROR cannot read this file: permission denied" in result.stdout
     assert "FAIL change add-webhooks" in result.stdout  # it merges into that spec: reported, not hidden
+    assert "Traceback" not in result.stderr
 
 
 def test_symlink_loop(repo: Repo, good_files: dict[str, str | bytes]) -> None:
