@@ -15,6 +15,7 @@ from typing import Literal
 
 from specledger import schemas
 from specledger.archive.merge import MergeError, merge_delta
+from specledger.archive.targets import archive_path_problems, destination
 from specledger.findings import Finding, Level, error, info, warning
 from specledger.markdown import Document
 from specledger.model import Delta, Spec
@@ -192,6 +193,8 @@ class Validator:
         out.extend(file_findings)
         out.extend(placement)
 
+        out.extend(self._path_findings(name, [] if meta.skip_specs else [d.id for d in deltas]))
+
         operations = sum(d.delta.operation_count for d in deltas if d.delta is not None)
         meta_rel = f"{rel_dir}/.openspec.yaml"
         if meta_problem and skip_requested:
@@ -228,6 +231,13 @@ class Validator:
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
         return report
+
+    def _path_findings(self, change: str, spec_ids: list[str]) -> list[Finding]:
+        """Archive's own path checks (links, confinement, destination, stray files), as findings."""
+        problems = archive_path_problems(self.ws, change, destination(self.ws, change), spec_ids)
+        return [error(p.code.replace("_", "-"), p.message + (f" ({p.hint})" if p.hint else ""),
+                      str(p.path) if p.path is not None else self.ws.rel(self.ws.change_dir(change)))
+                for p in problems]
 
     def _archive_findings(self, delta: Delta, rel: str, change: str, retire: bool) -> list[Finding]:
         """What archive would do with this delta: refusals are ERRORs here, not surprises later."""

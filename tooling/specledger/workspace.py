@@ -19,6 +19,7 @@ from typing import Any
 from specledger.errors import SpecledgerError, WorkspaceError
 
 ARCHIVE_DIRNAME = "archive"
+MAX_CONFIG_PATH = 1024  # bytes; longer configured folders are refused before any system call
 
 
 class UnsafePathError(SpecledgerError):
@@ -62,30 +63,58 @@ class Workspace:
                 names.append(entry.name)
         return sorted(names)
 
-    def confine(self, path: Path, *, what: str = "path") -> Path:
+    def confine(self, path: Path, *, what: str = "path", allow_links: bool = True) -> Path:
         """Return ``path`` resolved (every symlink followed), refusing it unless it stays in the root.
 
         The single confinement check: every path that specledger writes, renames or deletes goes
-        through here before the first write. A symlink *inside* the workspace that points to
-        another place inside it is allowed (it is just another name for a file the repository
-        owns); one whose target lies outside the root is refused. A dangling link is judged by
-        where it points, since a write through it would create its target there.
+        through here before the first write. With ``allow_links`` a symlink *inside* the
+        workspace that points to another place inside it is accepted (it is just another name
+        for something the repository owns) and one whose target lies outside the root is
+        refused; a dangling link is judged by where it points, since a write through it would
+        create its target there. Without ``allow_links`` (archive, which renames and deletes
+        files and must be able to undo that exactly) no symbolic link may stand anywhere on the
+        path below the root.
         """
+        shown = self.rel(path)
         try:
             resolved = Path(os.path.realpath(path))
-        except (OSError, ValueError) as err:  # ELOOP on some platforms, NUL bytes
+            if not allow_links:
+                self._refuse_links(Path(os.path.abspath(path)), what, shown)
+        except (OSError, ValueError) as err:  # a NUL byte, a name too long for the system
             raise UnsafePathError(
-                f"{what} cannot be resolved: {err}", path=self.rel(path), code="path_unresolvable"
+                f"{what} cannot be resolved: {err}", path=shown, code="path_unresolvable"
             ) from err
         if resolved != self.root and self.root not in resolved.parents:
             raise UnsafePathError(
                 f"{what} resolves to {resolved}, outside the workspace {self.root}; "
                 "specledger never writes outside the workspace",
-                path=self.rel(path),
+                path=shown,
                 code="path_outside_workspace",
                 hint="replace the symbolic link on the way with a real folder or file",
             )
         return resolved
+
+    def _refuse_links(self, path: Path, what: str, shown: str) -> None:
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            raise UnsafePathError(
+                f"{what} is not below the workspace root {self.root}",
+                path=shown,
+                code="path_outside_workspace",
+            ) from None
+        here = self.root
+        for part in parts:
+            here = here / part
+            if os.path.islink(here):
+                raise UnsafePathError(
+                    f"{what} passes through the symbolic link {self.rel(here)} "
+                    f"(to {os.readlink(here)}); archive writes, renames and deletes only real "
+                    "files and folders",
+                    path=shown,
+                    code="path_through_symlink",
+                    hint="replace the link with the folder or file it points to",
+                )
 
     def spec_path(self, spec_id: str) -> Path:
         return self.specs_dir.joinpath(*spec_id.split("/"), "spec.md")
@@ -125,6 +154,8 @@ def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
         raise WorkspaceError(f"cannot read the file: {err}", path=path, code="config_unreadable") from err
     except tomllib.TOMLDecodeError as err:
         raise WorkspaceError(f"not valid TOML: {err}", path=path, code="config_invalid") from err
+    except RecursionError as err:  # arrays or tables nested thousands deep
+        raise WorkspaceError("not usable TOML: nested too deeply", path=path, code="config_invalid") from err
     tool = data.get("tool")
     if not isinstance(tool, dict):
         return None
@@ -142,7 +173,19 @@ def _configured_dir(table: Mapping[str, Any], key: str, default: str, pyproject:
         raise WorkspaceError(
             f"[tool.specledger] {key} must be a non-empty path string", path=pyproject, code="config_invalid"
         )
-    folder = (pyproject.parent / value).resolve()
+    if "\x00" in value or len(value.encode("utf-8", "surrogateescape")) > MAX_CONFIG_PATH:
+        raise WorkspaceError(
+            f"[tool.specledger] {key} must be a plain relative path (no NUL byte, at most "
+            f"{MAX_CONFIG_PATH} bytes)",
+            path=pyproject,
+            code="config_invalid",
+        )
+    try:
+        folder = (pyproject.parent / value).resolve()
+    except (OSError, ValueError, RuntimeError) as err:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise WorkspaceError(
+            f"[tool.specledger] {key} = {value!r} cannot be resolved: {err}", path=pyproject, code="config_invalid"
+        ) from err
     root = pyproject.parent.resolve()
     if folder != root and root not in folder.parents:
         raise WorkspaceError(
@@ -153,30 +196,50 @@ def _configured_dir(table: Mapping[str, Any], key: str, default: str, pyproject:
 
 def find_workspace(start: Path | None = None) -> Workspace:
     """Walk up from ``start`` (default: the current directory) to the nearest workspace root."""
-    here = (start or Path.cwd()).resolve()
+    try:
+        here = (start or Path.cwd()).resolve()
+    except OSError as err:  # the current folder was deleted under us
+        raise WorkspaceError(
+            f"the current folder cannot be used: {err.strerror or err}",
+            code="no_workspace",
+            hint="cd into an existing folder of the repository",
+        ) from err
     for folder in (here, *here.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            table = _read_pyproject(pyproject)
-            if table is not None:
-                return Workspace(
-                    root=folder,
-                    specs_dir=_configured_dir(table, "specs_dir", "specs", pyproject),
-                    changes_dir=_configured_dir(table, "changes_dir", "changes", pyproject),
-                    source="pyproject",
-                    config=table,
-                )
-        openspec = folder / "openspec"
-        if (openspec / "specs").is_dir() or (openspec / "changes").is_dir():
-            return Workspace(
-                root=folder,
-                specs_dir=openspec / "specs",
-                changes_dir=openspec / "changes",
-                source="openspec",
-            )
+        try:
+            found = _workspace_at(folder)
+        except OSError as err:
+            raise WorkspaceError(
+                f"cannot look for a workspace here: {err.strerror or err}", path=folder, code="config_unreadable"
+            ) from err
+        if found is not None:
+            return found
     raise WorkspaceError(
         f"no specledger workspace found from {here}",
         code="no_workspace",
         hint="run inside a repository with an openspec/ folder (holding specs/ or changes/), "
         "or a pyproject.toml with a [tool.specledger] table",
     )
+
+
+def _workspace_at(folder: Path) -> Workspace | None:
+    """The workspace rooted at ``folder``, or None when ``folder`` is not a root."""
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_pyproject(pyproject)
+        if table is not None:
+            return Workspace(
+                root=folder,
+                specs_dir=_configured_dir(table, "specs_dir", "specs", pyproject),
+                changes_dir=_configured_dir(table, "changes_dir", "changes", pyproject),
+                source="pyproject",
+                config=table,
+            )
+    openspec = folder / "openspec"
+    if (openspec / "specs").is_dir() or (openspec / "changes").is_dir():
+        return Workspace(
+            root=folder,
+            specs_dir=openspec / "specs",
+            changes_dir=openspec / "changes",
+            source="openspec",
+        )
+    return None

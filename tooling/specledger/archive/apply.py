@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +31,10 @@ from specledger.archive.journal import (
     write_journal,
 )
 from specledger.archive.plan import ArchivePlan, SpecUpdate
+from specledger.archive.targets import archive_path_problems, check_change_name, raise_first, resolve_change_dir
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.fsio import fsync_dir, write_file_durably
-from specledger.workspace import ARCHIVE_DIRNAME, Workspace
-
-# A change name is one folder name: no separators, no dot segments, nothing hidden.
-_SAFE_NAME = re.compile(r"^[^/\\\x00]+$")
+from specledger.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -56,45 +53,6 @@ class ApplyResult:
         return bool(self.written or self.deleted)
 
 
-def check_change_name(name: str) -> None:
-    """Refuse a change name that is not a single plain folder name (exit 2, nothing touched)."""
-    if (
-        not name
-        or not _SAFE_NAME.match(name)
-        or ".." in name
-        or name.startswith(".")  # hidden names are archive's own working files
-        or name == ARCHIVE_DIRNAME
-        or os.path.isabs(name)
-    ):
-        raise SpecledgerError(
-            f"'{name}' is not a valid change name: it must be a single folder name under "
-            "the changes folder, without '..', slashes or a leading dot",
-            code="archive_change_name_unsafe",
-        )
-
-
-def resolve_change_dir(workspace: Workspace, name: str) -> Path:
-    """The open change folder for ``name``, after checking the name and that it is a real folder."""
-    check_change_name(name)
-    folder = workspace.change_dir(name)
-    if folder.is_symlink():
-        raise SpecledgerError(
-            f"change '{name}' is a symbolic link; archive moves only real folders",
-            path=workspace.rel(folder),
-            code="archive_change_symlink",
-        )
-    if not folder.is_dir():
-        names = workspace.change_names()
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-        raise SpecledgerError(
-            f"change '{name}' not found",
-            path=workspace.rel(workspace.changes_dir),
-            code="archive_change_not_found",
-            hint=f"did you mean: {', '.join(close)}?" if close else f"open changes: {', '.join(names) or 'none'}",
-        )
-    return folder
-
-
 def _rel(workspace: Workspace, path: Path) -> str:
     try:
         return path.relative_to(workspace.root).as_posix()
@@ -102,10 +60,6 @@ def _rel(workspace: Workspace, path: Path) -> str:
         raise SpecledgerError(
             f"archive would touch a path outside the workspace: {path}", code="archive_unsafe_path"
         ) from err
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return folder in path.parents
 
 
 def _normalized(text: str) -> str:
@@ -128,27 +82,16 @@ def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
             code="archive_unsafe_path",
         )
     check_change_name(archive_dir.name)
-    if os.path.lexists(archive_dir):
-        raise RefusedError(
-            f"archive '{archive_dir.name}' already exists",
-            path=workspace.rel(archive_dir),
-            code="archive_target_exists",
-            hint="rename or remove the existing archived change first",
-        )
+    # Links, confinement, the destination, stray working files: checked again now, against the
+    # tree as it is when writing starts (it may have moved since validation and planning).
+    raise_first(archive_path_problems(workspace, plan.change, archive_dir, (u.spec_id for u in plan.specs)))
     for update in (*plan.writes, *plan.deletes):
         path = update.path
-        if not _inside(path, workspace.specs_dir):
+        if path != workspace.spec_path(update.spec_id):
             raise SpecledgerError(
-                f"spec '{update.spec_id}' would be written outside the specs folder: {path}",
+                f"spec '{update.spec_id}' would be written outside its place in the specs folder: {path}",
                 code="archive_unsafe_path",
             )
-        for extra in (temp_path(path), backup_path(path)):
-            if os.path.lexists(extra):
-                raise SpecledgerError(
-                    "a file with archive's working name is in the way; move it aside and retry",
-                    path=workspace.rel(extra),
-                    code="archive_working_file_exists",
-                )
         if update.action == "create":
             if os.path.lexists(path):
                 raise RefusedError(
@@ -227,6 +170,7 @@ def build_journal(workspace: Workspace, plan: ArchivePlan) -> Journal:
         writes=writes,
         deletes=deletes,
         prune_stop=_rel(workspace, workspace.specs_dir),
+        root=str(workspace.root),
     )
 
 

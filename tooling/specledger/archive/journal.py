@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,12 +37,19 @@ from typing import Any, Literal
 
 from specledger.errors import SpecledgerError
 from specledger.fsio import fsync_dir, write_file_durably
-from specledger.workspace import Workspace
+from specledger.workspace import UnsafePathError, Workspace
 
 JOURNAL_NAME = ".specledger-archive.journal"
 JOURNAL_FORMAT = "specledger-archive-journal/1"
 TEMP_SUFFIX = ".specledger-new"
 BACKUP_SUFFIX = ".specledger-old"
+
+MAX_JOURNAL_BYTES = 16 * 1024 * 1024
+RESOLVE_BY_HAND = (
+    "no spec command can tell how to finish that archive: compare the tree with version control "
+    "(git status), restore any spec or change folder by hand, remove the files named "
+    f"'.*{TEMP_SUFFIX}' and '.*{BACKUP_SUFFIX}' beside the specs, then delete this journal"
+)
 
 JournalState = Literal["prepared", "committed", "rolling-back"]
 
@@ -137,6 +145,7 @@ class Journal:
     deletes: tuple[DeleteOp, ...] = ()
     prune_stop: str = ""  # pruning of emptied folders stops here (the specs folder)
     extra: dict[str, Any] = field(default_factory=dict)
+    root: str = ""  # the workspace root that wrote it: a journal copied elsewhere is refused
 
     def with_state(self, state: JournalState) -> Journal:
         return Journal(
@@ -150,6 +159,7 @@ class Journal:
             deletes=self.deletes,
             prune_stop=self.prune_stop,
             extra=self.extra,
+            root=self.root,
         )
 
     def to_json(self) -> bytes:
@@ -161,7 +171,11 @@ class Journal:
     def from_json(cls, raw: bytes, path: Path) -> Journal:
         """Parse a journal, refusing anything this version did not write."""
         try:
+            if len(raw) > MAX_JOURNAL_BYTES:
+                raise ValueError(f"{len(raw)} bytes, more than any archive writes")
             data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
             if data.get("format") != JOURNAL_FORMAT:
                 raise ValueError(f"unknown format {data.get('format')!r}")
             state = data["state"]
@@ -178,15 +192,15 @@ class Journal:
                 deletes=tuple(DeleteOp(**d) for d in data["deletes"]),
                 prune_stop=str(data.get("prune_stop", "")),
                 extra=dict(data.get("extra", {})),
+                root=str(data["root"]),
             )
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as err:
             raise SpecledgerError(
-                f"the archive journal is damaged ({err}); cannot tell how to finish the "
+                f"the archive journal is damaged ({str(err)[:200]}); cannot tell how to finish the "
                 "interrupted archive",
                 path=path,
                 code="archive_journal_damaged",
-                hint="compare the tree with version control, restore it by hand, "
-                "then delete this file",
+                hint=RESOLVE_BY_HAND,
             ) from err
 
 
@@ -292,13 +306,33 @@ class ArchiveLock:
 def _abs(workspace: Workspace, rel: str) -> Path:
     """Resolve a journal path, refusing one that would leave the workspace (a tampered journal)."""
     path = workspace.root / rel
-    if rel.startswith("/") or ".." in Path(rel).parts:
+    if rel.startswith("/") or ".." in Path(rel).parts or "\x00" in rel:
         raise SpecledgerError(
-            f"the archive journal names a path outside the workspace: {rel!r}",
+            f"the archive journal names a path outside the workspace: {rel[:200]!r}",
             path=journal_path(workspace),
             code="archive_journal_damaged",
+            hint=RESOLVE_BY_HAND,
         )
+    try:
+        workspace.confine(path, what="a path named by the archive journal", allow_links=False)
+    except UnsafePathError as err:
+        raise SpecledgerError(
+            f"the archive journal names {rel!r}, which is no longer a safe place to write: {err.message}",
+            path=journal_path(workspace),
+            code="archive_journal_damaged",
+            hint=RESOLVE_BY_HAND,
+        ) from err
     return path
+
+
+def _holds(path: Path, sha256: str) -> bool:
+    """Whether ``path`` is a regular file whose content hashes to ``sha256`` (what archive wrote)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        return sha256_of(path.read_bytes()) == sha256
+    except OSError:
+        return False
 
 
 def execute(workspace: Workspace, journal: Journal) -> None:
@@ -307,6 +341,14 @@ def execute(workspace: Workspace, journal: Journal) -> None:
     for op in journal.writes:
         target, temp = _abs(workspace, op.target), _abs(workspace, op.temp)
         if _exists(temp):
+            if not _holds(temp, op.sha256):
+                raise SpecledgerError(
+                    f"{op.temp} does not hold the text the archive staged there, so it is not renamed "
+                    f"over {op.target}",
+                    path=journal_path(workspace),
+                    code="archive_journal_damaged",
+                    hint=RESOLVE_BY_HAND,
+                )
             os.rename(temp, target)
             touched.add(target.parent)
     for dop in journal.deletes:
@@ -385,8 +427,9 @@ def roll_back(workspace: Workspace, journal: Journal) -> None:
                     os.unlink(backup)
                 else:
                     os.rename(backup, target)
-        elif not staged and _exists(target):
-            # a new spec whose temp was already renamed into place: it is ours to remove
+        elif not staged and _holds(target, op.sha256):
+            # A new spec whose temp was already renamed into place: it holds exactly the bytes
+            # archive wrote, so it is ours to remove. Anything else at that path is the user's.
             os.unlink(target)
     for rel in reversed(journal.dirs):
         folder = _abs(workspace, rel)
@@ -442,6 +485,15 @@ def recover_locked(workspace: Workspace) -> Iterator[str]:
             # A journal temp without a journal: the archive died before its first durable step.
             remove_journal(workspace)
             return
+        if journal.root != str(workspace.root):
+            raise SpecledgerError(
+                f"the archive journal was written by an archive in {journal.root[:300]!r}, not in this "
+                f"workspace ({workspace.root}); it was copied or committed by mistake",
+                path=journal_path(workspace),
+                code="archive_journal_foreign",
+                hint="if no archive is interrupted here, delete this file (and keep "
+                f"'{JOURNAL_NAME}*' in .gitignore); otherwise: " + RESOLVE_BY_HAND,
+            )
         yield settle(workspace, journal)
     except OSError as err:
         raise SpecledgerError(

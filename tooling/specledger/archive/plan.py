@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from specledger.archive.targets import archive_name, archive_path_problems, raise_first, resolve_change_dir
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import Workspace
 
@@ -64,15 +65,6 @@ class ArchivePlan:
         }
 
 
-def archive_name(change: str, today: _dt.date) -> str:
-    """``YYYY-MM-DD-<change>``, or the name unchanged when it already starts with a date."""
-    import re
-
-    if re.match(r"^\d{4}-\d{2}-\d{2}-", change):
-        return change
-    return f"{today.isoformat()}-{change}"
-
-
 def build_plan(
     workspace: Workspace,
     change: str,
@@ -86,7 +78,6 @@ def build_plan(
     Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder. Pass the
     ``validator`` that already validated the change to reuse the files it has read.
     """
-    from specledger.archive.apply import resolve_change_dir
     from specledger.archive.merge import MergeError, encode, merge_delta
     from specledger.findings import Level
     from specledger.parse.metadata import read_metadata
@@ -95,15 +86,14 @@ def build_plan(
 
     change_dir = resolve_change_dir(workspace, change)
     target = workspace.archive_dir / archive_name(change, today or _dt.date.today())
-    if target.exists() or target.is_symlink():
-        raise RefusedError(f"the archive destination already exists: {workspace.rel(target)}",
-                           code="archive_target_exists")
     meta = read_metadata(change_dir, (workspace.root / "openspec" / "schemas",))
     if skip_specs or meta.skip_specs:
+        raise_first(archive_path_problems(workspace, change, target, ()))
         return ArchivePlan(change, change_dir, target, skip_specs=True)
 
     validator = validator or Validator(workspace)
     deltas, _ = validator.delta_files(change)
+    raise_first(archive_path_problems(workspace, change, target, (d.id for d in deltas)))
     if not deltas:
         raise RefusedError(
             "the change has no delta spec, so archiving it would record nothing; add "

@@ -7,7 +7,6 @@ memory) and ``specledger.archive.apply.apply_plan`` (crash-safe writes).
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import sys
 from dataclasses import dataclass
@@ -15,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from specledger.archive.apply import ApplyResult, apply_plan, preview, resolve_change_dir
+from specledger.archive.apply import ApplyResult, apply_plan, preview
 from specledger.archive.journal import ArchiveLock
-from specledger.archive.plan import ArchivePlan, archive_name, build_plan
+from specledger.archive.plan import ArchivePlan, build_plan
+from specledger.archive.targets import archive_path_problems, destination, raise_first, resolve_change_dir
 from specledger.cli.common import EXIT_OK, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.findings import Level
 from specledger.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -58,28 +59,31 @@ def _confirm(opts: ArchiveOptions, question: str, *, refusal: RefusedError, defa
         raise RefusedError("archive cancelled; nothing was changed", code="archive_cancelled")
 
 
-def _validate(workspace: Workspace, opts: ArchiveOptions, name: str) -> Validator:
-    """Full validation; refuses on ERRORs. Returns the validator so planning reuses what it read."""
-    from specledger.validate import Validator  # the validator is heavy; only load it here
-
-    validator = Validator(workspace)
+def _validate(validator: Validator, opts: ArchiveOptions, name: str) -> None:
+    """Full validation; refuses on ERRORs. Planning then reuses what the validator read."""
     report = validator.change(name)
-    shown = [f for f in report.findings if str(f.level) in ("ERROR", "WARNING")]
+    shown = [f for f in report.findings if f.level in (Level.ERROR, Level.WARNING)]
     if not opts.as_json:
         for finding in shown:
             where = finding.path or ""
             if getattr(finding, "line", None):
                 where = f"{where}:{finding.line}"
             _say(opts, f"  [{finding.level}] {where}: {finding.message}")
+    if report.environment_error:
+        unreadable = next(f for f in report.findings if f.environment)
+        raise SpecledgerError(
+            f"cannot archive change '{name}': {unreadable.message}",
+            path=unreadable.path,
+            code="archive_unreadable",
+        )
     if not report.valid(False):
-        errors = sum(1 for f in report.findings if str(f.level) == "ERROR")
+        errors = sum(1 for f in report.findings if f.level is Level.ERROR)
         raise RefusedError(
             f"change '{name}' has {errors} validation error(s); fix them before archiving",
             code="archive_validation_failed",
             hint=f"run 'spec validate {name}' for details "
             "(--no-validate skips this check; not recommended)",
         )
-    return validator
 
 
 def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
@@ -195,24 +199,19 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
                 ),
                 default=False,
             )
-    validator: Validator | None = None
-    if not opts.no_validate:
-        validator = _validate(workspace, opts, name)
-    _check_tasks(opts, name, change_dir)
-
-    destination = workspace.archive_dir / archive_name(name, _dt.date.today())
-    if destination.exists() or destination.is_symlink():
-        raise RefusedError(
-            f"archive '{destination.name}' already exists",
-            path=workspace.rel(destination),
-            code="archive_target_exists",
-            hint="rename or remove the existing archived change first",
-        )
-
     from specledger.parse.metadata import read_metadata
+    from specledger.validate import Validator  # the validator is heavy; only load it here
 
     meta = read_metadata(change_dir)
     skip = opts.skip_specs or meta.skip_specs
+    validator = Validator(workspace)
+    # Where archive would write is checked first, so its refusal names the exact problem.
+    spec_ids = () if skip else tuple(d.id for d in validator.delta_files(name)[0])
+    raise_first(archive_path_problems(workspace, name, destination(workspace, name), spec_ids))
+    if not opts.no_validate:
+        _validate(validator, opts, name)
+    _check_tasks(opts, name, change_dir)
+
     if opts.skip_specs and not opts.as_json:
         _say(opts, "Skipping spec updates (--skip-specs).")
 
