@@ -58,7 +58,7 @@ def _lock(path: Path) -> dict[str, Pin]:
         elif line:
             entries.append((number, line))
     for number, entry in entries:
-        where = f"{path.relative_to(REPO_ROOT)}:{number}"
+        where = f"{path.parent.name}/{path.name}:{number}"
         spec, *options = re.split(r"\s+(?=--)", entry.strip())
         hashes = frozenset(o.removeprefix("--hash=") for o in options if o.startswith("--hash=sha256:"))
         assert len(hashes) == len(options) and hashes, f"{where}: expected only sha256 hashes: {entry!r}"
@@ -171,7 +171,8 @@ def test_image_requirements_are_the_runtime_share_of_the_lock() -> None:
     # Exactly the runtime's closure on this platform: nothing missing, nothing of the test tools.
     # The venv is installed from the same lock (see the next test), so its metadata is the lock's.
     here = {name for name, pin in image.items() if pin.applies_here()}
-    assert here == _dependency_closure(TOP_LEVEL)
+    closure = _dependency_closure(TOP_LEVEL)
+    assert here == closure, f"missing: {sorted(closure - here)}, not needed: {sorted(here - closure)}"
 
 
 def test_the_venv_runs_what_the_lock_pins() -> None:
