@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "archive": ("specledger.cli.archive", "archive"),
     "generate": ("specledger.cli.generate", "generate"),
     "new": ("specledger.cli.new", "new"),
+    "docs": ("specledger.cli.docs", "docs"),
 }
 
 

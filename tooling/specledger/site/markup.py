@@ -1,0 +1,127 @@
+"""Turning user-written text into safe HTML: markdown, anchors and word-level redlines.
+
+Everything a repository's authors wrote passes through here before it reaches a template, and
+leaves as ``Markup`` only after escaping: markdown-it-py runs with raw HTML disabled (a
+``<script>`` in a spec is shown as text, never executed) and its own link check (no
+``javascript:`` URLs); word diffs escape every token they emit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+# Linear-time: alternatives of single character classes, each repeated greedily.
+_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
+_SLUG_DROP_RE = re.compile(r"[^\w]+")
+_CHECKBOX_RE = re.compile(r"^\[([ xX]?)\]\s")
+# Word diffs are quadratic in the worst case; past this many tokens a side is shown whole.
+MAX_DIFF_TOKENS = 4000
+
+
+@cache
+def _parser() -> MarkdownIt:
+    # "commonmark" with html off: raw HTML blocks and inline tags become escaped text.
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.enable("table")
+    parser.enable("strikethrough")
+    return parser
+
+
+def _mark_checkboxes(tokens: list[Token]) -> None:
+    """Show ``[ ]`` / ``[x]`` at the start of a list item as a box, the way readers expect."""
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or not token.children or index < 2:
+            continue
+        if tokens[index - 2].type != "list_item_open":
+            continue
+        first = token.children[0]
+        if first.type != "text":
+            continue
+        match = _CHECKBOX_RE.match(first.content)
+        if match:
+            box = "\u2611 " if match.group(1) in ("x", "X") else "\u2610 "
+            first.content = box + first.content[match.end():]
+
+
+def _shift_headings(tokens: list[Token], shift: int) -> None:
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1:]) + shift)}"
+
+
+def markdown_html(text: str, *, shift: int = 0) -> Markup:
+    """``text`` (markdown) as HTML, with any raw HTML in it escaped.
+
+    ``shift`` lowers every heading by that many levels, so a document's ``#`` title sits under
+    the page's own headings.
+    """
+    parser = _parser()
+    tokens = parser.parse(text)
+    _mark_checkboxes(tokens)
+    if shift:
+        _shift_headings(tokens, shift)
+    return Markup(parser.renderer.render(tokens, parser.options, {}))
+
+
+def slug(text: str) -> str:
+    """A fragment-safe form of ``text``: lower case, runs of non-word characters become ``-``."""
+    value = _SLUG_DROP_RE.sub("-", text.lower()).strip("-_")
+    return value or "item"
+
+
+class Anchors:
+    """Unique ids within one page: the first ``x`` is ``x``, the next ``x-2``, and so on."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def take(self, wanted: str) -> str:
+        candidate, number = wanted, 1
+        while candidate in self._used:
+            number += 1
+            candidate = f"{wanted}-{number}"
+        self._used.add(candidate)
+        return candidate
+
+
+def tokens(text: str) -> list[str]:
+    """Words, single punctuation characters and whitespace runs: the units of a word diff."""
+    return _TOKEN_RE.findall(text)
+
+
+def word_diff_html(old: str, new: str) -> Markup:
+    """``new`` with the words that differ from ``old`` marked ``<del>`` (gone) and ``<ins>`` (new)."""
+    if old == new:
+        return Markup(escape(new))
+    a, b = tokens(old), tokens(new)
+    if len(a) > MAX_DIFF_TOKENS or len(b) > MAX_DIFF_TOKENS:
+        return whole_html(old, "del") + whole_html(new, "ins")
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(a[i1:i2]))))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))
+
+
+def whole_html(text: str, tag: str) -> Markup:
+    """``text`` escaped and wrapped whole in ``<ins>`` or ``<del>`` (nothing for empty text)."""
+    if not text:
+        return Markup("")
+    if tag not in ("ins", "del"):
+        raise ValueError(f"not a redline mark: {tag}")
+    return Markup(f"<{tag}>{escape(text)}</{tag}>")
+
+
+__all__ = ["Anchors", "markdown_html", "slug", "tokens", "whole_html", "word_diff_html"]

@@ -1,0 +1,180 @@
+"""The redline of a change: the archive plan rendered, requirement by requirement.
+
+The plan (``specledger.archive.plan``) already holds, for every spec a change touches, the text
+before and the text archive would write. This module only lines the two up: requirement blocks
+are paired by name (following the delta's renames), unpaired old blocks are removed, unpaired
+new ones added, and a paired block whose text differs is marked word by word. It computes no
+spec text of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from markupsafe import Markup, escape
+
+from specledger.archive.plan import SpecUpdate
+from specledger.markdown import parse
+from specledger.model import Block, Delta
+from specledger.parse.blocks import split_requirements
+from specledger.site.markup import whole_html, word_diff_html
+
+BlockKind = Literal["added", "modified", "removed", "renamed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class RedlineBlock:
+    """One requirement in a redline."""
+
+    kind: BlockKind
+    name: str  # the name it has after archive (the old name for a removed one)
+    old_name: str | None  # the name before, when renamed
+    header: Markup  # the "### Requirement:" line, marked when renamed
+    body: Markup  # the rest of the block, marked where it changes
+
+
+@dataclass(frozen=True)
+class Redline:
+    """One spec as archiving would leave it, with what changes marked."""
+
+    spec_id: str
+    action: str  # create / update / delete / unchanged (the plan's word)
+    head: Markup  # title, Purpose and the "## Requirements" line
+    blocks: tuple[RedlineBlock, ...]
+    tail: Markup  # whatever follows the requirements section
+
+    def count(self, kind: BlockKind) -> int:
+        return sum(1 for b in self.blocks if b.kind == kind)
+
+
+@dataclass(frozen=True)
+class _Side:
+    head: str
+    blocks: Sequence[Block]
+    tail: str
+
+
+def _side(text: str | None) -> _Side:
+    if text is None:
+        return _Side("", (), "")
+    doc = parse(text)
+    layout = split_requirements(doc)
+    if layout.header_index is None:
+        return _Side(text.rstrip("\n"), (), "")
+    head = "\n".join([*doc.lines[: layout.header_index + 1], *layout.preamble]).rstrip()
+    tail = "\n".join(doc.lines[layout.end_index :]).strip("\n")
+    return _Side(head, layout.blocks, tail)
+
+
+def _body(block: Block) -> str:
+    lines = block.text().split("\n")[1:]
+    return "\n".join(lines).strip("\n")
+
+
+def _header(name: str) -> str:
+    return f"### Requirement: {name}"
+
+
+def _text_diff(old: str, new: str, *, created: bool, deleted: bool) -> Markup:
+    if created:
+        return whole_html(new, "ins")
+    if deleted:
+        return whole_html(old, "del")
+    return word_diff_html(old, new)
+
+
+def redline(update: SpecUpdate, delta: Delta | None) -> Redline:
+    """Line up ``update.old_text`` and ``update.new_text`` requirement by requirement."""
+    created = update.old_text is None
+    deleted = update.new_text is None
+    old, new = _side(update.old_text), _side(update.new_text)
+    renames = {r.old: r.new for r in delta.renamed} if delta is not None else {}
+
+    waiting: dict[str, list[Block]] = {}
+    for block in new.blocks:
+        waiting.setdefault(block.name, []).append(block)
+
+    def claim(name: str) -> Block | None:
+        queue = waiting.get(name)
+        return queue.pop(0) if queue else None
+
+    blocks: list[RedlineBlock] = []
+    paired: set[int] = set()
+    for before in old.blocks:
+        target = renames.get(before.name)
+        after = claim(target) if target is not None else None
+        if after is None:
+            after = claim(before.name)
+        if after is None:
+            blocks.append(RedlineBlock("removed", before.name, None, whole_html(_header(before.name), "del"),
+                                       whole_html(_body(before), "del")))
+            continue
+        paired.add(id(after))
+        old_body, new_body = _body(before), _body(after)
+        if after.name != before.name:
+            header = Markup(f"### Requirement: <del>{escape(before.name)}</del><ins>{escape(after.name)}</ins>")
+            blocks.append(RedlineBlock("renamed", after.name, before.name, header, word_diff_html(old_body, new_body)))
+        elif old_body != new_body:
+            blocks.append(RedlineBlock("modified", after.name, None, Markup(escape(_header(after.name))),
+                                       word_diff_html(old_body, new_body)))
+        else:
+            blocks.append(RedlineBlock("unchanged", after.name, None, Markup(escape(_header(after.name))),
+                                       Markup(escape(new_body))))
+    for after in new.blocks:
+        if id(after) not in paired:
+            blocks.append(RedlineBlock("added", after.name, None, whole_html(_header(after.name), "ins"),
+                                       whole_html(_body(after), "ins")))
+    return Redline(
+        update.spec_id,
+        update.action,
+        _text_diff(old.head, new.head, created=created, deleted=deleted),
+        tuple(blocks),
+        _text_diff(old.tail, new.tail, created=created, deleted=deleted),
+    )
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    """One entry of an archived delta, marked the way a redline marks it."""
+
+    kind: BlockKind
+    name: str
+    old_name: str | None
+    header: Markup
+    body: Markup
+    previous_known: bool  # MODIFIED: whether the archive holds the text it replaced
+
+
+def recorded_entries(delta: Delta, previous: dict[tuple[str, int], str | None] | None = None) -> list[RecordedEntry]:
+    """An archived delta as redline entries (the spec before it is not kept, so no full redline).
+
+    ``previous`` maps (requirement name, delta line) of a MODIFIED entry to the text the
+    archive recorded for it before this change, when there is one: the body is then marked
+    word by word against it.
+    """
+    entries: list[RecordedEntry] = []
+    known = previous or {}
+    for rename in delta.renamed:
+        header = Markup(f"### Requirement: <del>{escape(rename.old)}</del><ins>{escape(rename.new)}</ins>")
+        entries.append(RecordedEntry("renamed", rename.new, rename.old, header, Markup(""), True))
+    for name, _line in delta.removed:
+        entries.append(RecordedEntry("removed", name, None, whole_html(_header(name), "del"), Markup(""), True))
+    for block in delta.modified:
+        prior = known.get((block.name, block.line))
+        body = _body(block)
+        if prior is not None:
+            prior_body = "\n".join(prior.split("\n")[1:]).strip("\n")
+            marked = word_diff_html(prior_body, body)
+        else:
+            marked = Markup(escape(body))
+        entries.append(RecordedEntry("modified", block.name, None, Markup(escape(_header(block.name))), marked,
+                                     prior is not None))
+    for block in delta.added:
+        entries.append(RecordedEntry("added", block.name, None, whole_html(_header(block.name), "ins"),
+                                     whole_html(_body(block), "ins"), True))
+    return entries
+
+
+__all__ = ["RecordedEntry", "Redline", "RedlineBlock", "recorded_entries", "redline"]
