@@ -48,18 +48,25 @@ def test_config_exits_0_with_the_example_env(
     assert result.returncode == 0, f"{example_env_file}: {result.stderr}"
 
 
-def test_example_env_as_shipped_is_refused_until_secrets_are_set(compose_available: Path) -> None:
-    """The generated example leaves secrets blank, so copying it unchanged cannot start anything."""
-    if not ENV_EXAMPLE.is_file():
-        pytest.skip("docker/.env.example is not generated yet (spec generate writes it)")
+def test_example_env_as_shipped_is_refused_until_secrets_are_set(
+    compose_available: Path, tmp_path: Path
+) -> None:
+    """The shipped example leaves every secret blank; Compose refuses it while any one is blank."""
+    assert ENV_EXAMPLE.is_file(), "docker/.env.example is missing: run `spec generate`"
     shipped = read_env_file(ENV_EXAMPLE)
-    blank = [name for name in REQUIRED_SECRETS if not shipped.get(name)]
-    result = compose_config(ENV_EXAMPLE, "--quiet")
-    if not blank:
-        assert result.returncode == 0, result.stderr
-    else:
-        assert result.returncode != 0
-        assert any(name in result.stderr for name in blank), result.stderr
+    # a copied example must never start the stack with secrets everyone knows
+    assert {name: shipped.get(name) for name in REQUIRED_SECRETS} == dict.fromkeys(REQUIRED_SECRETS, "")
+    refused = compose_config(ENV_EXAMPLE, "--quiet")
+    assert refused.returncode != 0
+    assert any(name in refused.stderr for name in REQUIRED_SECRETS), refused.stderr
+    filled = {name: f"chosen-{name.lower()}" for name in REQUIRED_SECRETS}
+    for blank in REQUIRED_SECRETS:
+        one_left = write_env_file(tmp_path / f"{blank}.env", {**shipped, **filled, blank: ""})
+        result = compose_config(one_left, "--quiet")
+        assert result.returncode != 0, f"Compose accepted the example with {blank} blank"
+        assert blank in result.stderr, result.stderr
+    complete = compose_config(write_env_file(tmp_path / "filled.env", {**shipped, **filled}), "--quiet")
+    assert complete.returncode == 0, complete.stderr
 
 
 @pytest.mark.parametrize("secret", REQUIRED_SECRETS)
