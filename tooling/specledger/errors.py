@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from specledger.escape import printable
+
 
 class SpecledgerError(Exception):
     """A usage, configuration or environment problem: the command cannot do its job.
@@ -29,12 +31,13 @@ class SpecledgerError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        """One line (plus a hint line), with control characters from names shown as escapes."""
         where = ""
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        text = f"{where}{self.message}"
+        text = printable(f"{where}{self.message}")
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint)}"
         return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import jinja2
 
+from specledger.archive.targets import DATE_PREFIX_LEN, check_change_name, name_max
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.fsio import write_file_durably
 from specledger.workspace import Workspace
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,10 +33,14 @@ def new_change(workspace: Workspace, name: str, description: str | None = None,
                               "e.g. add-login", code="invalid_change_name")
     if name == "archive":
         raise SpecledgerError("'archive' is reserved for archived changes", code="invalid_change_name")
+    # Archive will add a date in front of the name, so leave room for it now.
+    check_change_name(name, limit=name_max(workspace.changes_dir) - DATE_PREFIX_LEN,
+                      why=", so that archive can put the date in front of it")
     folder = workspace.change_dir(name)
     if folder.exists() or folder.is_symlink():
         raise RefusedError(f"a change named '{name}' already exists", path=workspace.rel(folder),
                            code="change_exists")
+    workspace.confine(folder, what="the new change folder", allow_links=False)
     env = jinja2.Environment(loader=jinja2.PackageLoader("specledger", "templates"),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     title = name.replace("-", " ").capitalize()
@@ -43,10 +50,20 @@ def new_change(workspace: Workspace, name: str, description: str | None = None,
         "proposal.md": env.get_template("new-change/proposal.md.j2").render(title=title, why=why),
         "tasks.md": env.get_template("new-change/tasks.md.j2").render(),
     }
-    folder.mkdir(parents=True)
-    written = []
-    for filename, text in contents.items():
-        path = folder / filename
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True)
+        for filename, text in contents.items():
+            path = folder / filename
+            write_file_durably(path, text.encode("utf-8"))
+            written.append(path)
+    except OSError as err:
+        # Leave nothing half-made: remove what this call created, then report.
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        raise SpecledgerError(f"cannot create the change: {err.strerror or err}", path=workspace.rel(folder),
+                              code="change_not_created") from err
     return NewChange(name, folder, tuple(written))

@@ -33,6 +33,7 @@ from specledger.archive.journal import (
 from specledger.archive.plan import ArchivePlan, SpecUpdate
 from specledger.archive.targets import archive_path_problems, check_change_name, raise_first, resolve_change_dir
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.escape import printable
 from specledger.fsio import fsync_dir, write_file_durably
 from specledger.workspace import Workspace
 
@@ -291,7 +292,7 @@ def preview(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
     for update in plan.specs:
         if update.action == "unchanged":
             continue
-        rel = workspace.rel(update.path)
+        rel = printable(workspace.rel(update.path))  # a header line must stay one line
         old = update.old_text or ""
         new = update.new_text if update.new_text is not None else ""
         if update.new_text is None and update.new_bytes is not None and update.action != "delete":

@@ -57,7 +57,7 @@ def archive_name(change: str, today: _dt.date) -> str:
     return change if _has_date_prefix(change) else f"{today.isoformat()}-{change}"
 
 
-def check_change_name(name: str, *, limit: int = DEFAULT_NAME_MAX) -> None:
+def check_change_name(name: str, *, limit: int = DEFAULT_NAME_MAX, why: str = "") -> None:
     """Refuse a change name that is not a single plain folder name (exit 2, nothing touched)."""
     if (
         not name
@@ -77,7 +77,7 @@ def check_change_name(name: str, *, limit: int = DEFAULT_NAME_MAX) -> None:
     size = len(name.encode("utf-8", "surrogateescape"))
     if size > limit:
         raise SpecledgerError(
-            f"the change name '{name[:40]}...' is {size} bytes long; the file system allows {limit}",
+            f"the change name '{name[:40]}...' is {size} bytes long; at most {limit} are allowed{why}",
             code="change_name_too_long",
         )
 

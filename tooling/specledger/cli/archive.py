@@ -20,6 +20,7 @@ from specledger.archive.plan import ArchivePlan, build_plan
 from specledger.archive.targets import archive_path_problems, destination, raise_first, resolve_change_dir
 from specledger.cli.common import EXIT_OK, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.escape import printable
 from specledger.findings import Level
 from specledger.workspace import Workspace
 
@@ -46,7 +47,7 @@ def _interactive() -> bool:
 
 def _say(opts: ArchiveOptions, text: str) -> None:
     """Progress and warnings: stderr, so that stdout stays the product (and valid JSON)."""
-    click.echo(text, err=True)
+    click.echo(printable(text), err=True)
 
 
 def _confirm(opts: ArchiveOptions, question: str, *, refusal: RefusedError, default: bool) -> None:
@@ -116,13 +117,13 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
 
 def _render_text(workspace: Workspace, plan: ArchivePlan, result: ApplyResult, color: bool) -> None:
     for line in result.recovered:
-        click.echo(f"spec: {line}", err=True)
+        click.echo(f"spec: {printable(line)}", err=True)
     _render_plan_summary(workspace, plan, color)
     for warning in plan.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {printable(warning)}", err=True)
     if result.cleanup_pending:
         click.echo("Note: some working files remain; the next spec command removes them.", err=True)
-    click.echo(f"Change '{plan.change}' archived as '{result.archived_as}'.")
+    click.echo(printable(f"Change '{plan.change}' archived as '{result.archived_as}'."))
 
 
 def _render_plan_summary(workspace: Workspace, plan: ArchivePlan, color: bool) -> None:
@@ -135,7 +136,7 @@ def _render_plan_summary(workspace: Workspace, plan: ArchivePlan, color: bool) -
         return
     click.echo("Specs to update:")
     for update in changed:
-        click.echo(f"  {update.spec_id}: {update.action} ({workspace.rel(update.path)})")
+        click.echo(printable(f"  {update.spec_id}: {update.action} ({workspace.rel(update.path)})"))
         for sign, count, label in (
             ("+", update.added, "added"),
             ("~", update.modified, "modified"),
@@ -225,10 +226,10 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
                 _render_plan_summary(workspace, plan, color)
                 for _spec_id, diff in preview(workspace, plan):
                     click.echo(diff, nl=False)
-                click.echo(
+                click.echo(printable(
                     f"Dry run: change '{name}' would be archived as '{plan.archive_dir.name}'; "
                     "nothing was written."
-                )
+                ))
             return EXIT_OK
         if plan.writes or plan.deletes:
             count = len(plan.writes) + len(plan.deletes)

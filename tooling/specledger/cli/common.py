@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from specledger.errors import RefusedError, SpecledgerError
+from specledger.escape import printable
 from specledger.workspace import Workspace, find_workspace
 
 P = ParamSpec("P")
@@ -32,7 +33,7 @@ def open_workspace() -> Workspace:
     from specledger.archive.journal import recover  # local: keeps start-up light
 
     for line in recover(workspace):
-        click.echo(f"spec: {line}", err=True)
+        click.echo(f"spec: {printable(line)}", err=True)
     return workspace
 
 

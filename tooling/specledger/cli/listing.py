@@ -8,6 +8,7 @@ import time
 import click
 
 from specledger.cli.common import handles_errors, open_workspace, use_color
+from specledger.escape import printable
 from specledger.inventory import change_summaries, spec_summaries
 from specledger.report.jsonout import root_data
 
@@ -51,7 +52,7 @@ def list_command(ctx: click.Context, specs: bool, changes: bool, sort: str, as_j
         click.echo("Specs:")
         width = max(len(r["id"]) for r in rows)
         for row in rows:
-            click.echo(f"  {row['id']:<{width}}  requirements {row['requirementCount']}")
+            click.echo(f"  {printable(row['id']):<{width}}  requirements {row['requirementCount']}")
         return
     summaries = change_summaries(workspace, sort)
     if as_json:
@@ -69,4 +70,4 @@ def list_command(ctx: click.Context, specs: bool, changes: bool, sort: str, as_j
             status = "no tasks"
         else:
             status = f"{change.done}/{change.total} tasks"
-        click.echo(f"  {change.name:<{width}}  {status:<14}  {_ago(change.last_modified)}")
+        click.echo(f"  {printable(change.name):<{width}}  {status:<14}  {_ago(change.last_modified)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import importlib
 import io
+import json
 import os
 import sys
 from typing import Any
@@ -92,12 +93,38 @@ def _report_output_failure(err: OSError) -> None:
     sys.exit(2)
 
 
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asked for JSON (so a usage error is reported as JSON too)."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            return False
+        if arg == "--json" or arg == "--format=json" or (arg == "--format" and argv[index + 1 : index + 2] == ["json"]):
+            return True
+    return False
+
+
+def _usage_error(err: click.ClickException, as_json: bool) -> int:
+    """Print a click usage error (on stderr; also as JSON on stdout when JSON was asked for)."""
+    if as_json:
+        code = "usage" if isinstance(err, click.UsageError) else "error"
+        click.echo(json.dumps({"status": [{"severity": "error", "code": code, "message": err.format_message()}]},
+                              indent=2))
+    err.show()
+    return err.exit_code
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     _prepare_streams()
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
-            cli.main(args=argv, prog_name="spec", standalone_mode=True)
+            code = cli.main(args=args, prog_name="spec", standalone_mode=False)
+        except click.ClickException as err:
+            code = _usage_error(err, _wants_json(args))
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            code = 1
         finally:
             # Buffered output is written here, so a full device fails now, while we can report it.
             if sys.stdout is not None:
@@ -107,3 +134,4 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -44,6 +44,9 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
 
     Exit status: 0 valid, 1 findings, 2 usage or unreadable files.
     """
+    if as_json and fmt not in (None, "json"):
+        raise SpecledgerError(f"--json and --format {fmt} ask for two different outputs; give one of them",
+                              code="invalid_output_format")
     fmt = fmt or ("json" if as_json else "text")
     as_json = fmt == "json"
     bulk = all_items or changes or specs or archived

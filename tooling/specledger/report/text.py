@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from specledger.escape import printable
 from specledger.findings import Level
 from specledger.report import RenderOptions
 from specledger.validate import ItemReport
@@ -24,11 +25,11 @@ def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOpti
         if opts.findings_only and not report.findings:
             continue
         mark = _paint("ok  ", GREEN, opts.color) if valid else _paint("FAIL", COLORS[Level.ERROR], opts.color)
-        lines.append(f"{mark} {report.type} {_paint(report.id, BOLD, opts.color)}")
+        lines.append(f"{mark} {report.type} {_paint(printable(report.id), BOLD, opts.color)}")
         for f in report.findings:
-            where = f"{f.path}:{f.line}" if f.line else f.path
+            where = printable(f"{f.path}:{f.line}" if f.line else f.path)
             level = _paint(f.level.value, COLORS[f.level], opts.color)
-            lines.append(f"  {where}: {level} {f.message} [{f.code}]")
+            lines.append(f"  {where}: {level} {printable(f.message)} [{f.code}]")
     lines.append(summary_line(reports, opts))
     return "\n".join(lines)
 
