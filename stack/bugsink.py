@@ -33,6 +33,26 @@ class StackError(Exception):
     """Something the operator must fix (missing venv, port taken, a failed step)."""
 
 
+# A cold Bugsink (Django, gunicorn workers) takes a few seconds on an idle machine and far longer
+# on a busy 2-core one; a tight limit there fails runs that would have worked.
+DEFAULT_START_TIMEOUT = 120.0
+START_TIMEOUT_VARIABLE = "STACK_START_TIMEOUT"
+
+
+def start_timeout() -> float:
+    """Seconds a server may take to answer after it starts: ``STACK_START_TIMEOUT``, default 120."""
+    raw = os.environ.get(START_TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_START_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86_400:
+        raise StackError(f"{START_TIMEOUT_VARIABLE} must be a number of seconds above 0, got {raw!r}")
+    return value
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port that was free a moment ago (good enough for test fixtures on loopback)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -235,8 +255,12 @@ class Bugsink:
         if log is None:
             stream.close()
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        """Poll ``/health/ready`` until 200; StackError if the process dies or time runs out."""
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Poll ``/health/ready`` until 200; StackError if the process dies or time runs out.
+
+        ``timeout`` defaults to :func:`start_timeout` (``STACK_START_TIMEOUT``, 120 s).
+        """
+        timeout = start_timeout() if timeout is None else timeout
         deadline = time.monotonic() + timeout
         url = f"{self.base_url}/health/ready"
         while time.monotonic() < deadline:

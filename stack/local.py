@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from .bugsink import ROOT, Bugsink, StackError, check_venv, port_in_use
+from .bugsink import ROOT, Bugsink, StackError, check_venv, port_in_use, start_timeout
 
 STATE = ROOT / ".stack" / "local"
 ADMIN_EMAIL = "admin@example.org"
@@ -92,7 +92,8 @@ def _start_runtime(dsn: str, port: int, log_path: Path) -> subprocess.Popen[byte
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    timeout = start_timeout()
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise StackError(f"{what} exited with code {process.returncode}; see {log}")
@@ -103,13 +104,13 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, log: Path)
             return  # it answered
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
-    raise StackError(f"{what} did not answer {url} within 30 s; see {log}")
+    raise StackError(f"{what} did not answer {url} within {timeout:.0f} s; see {log}")
 
 
 def _fire_test_errors(runtime_url: str) -> None:
     for path in ("/test-error", "/test-error-division"):
         try:
-            urllib.request.urlopen(f"{runtime_url}{path}", timeout=5)
+            urllib.request.urlopen(f"{runtime_url}{path}", timeout=30)
             _say(f"GET {path} did not fail (test routes off?)")
         except urllib.error.HTTPError as exc:
             _say(f"GET {path} -> {exc.code} (the error is on its way to Bugsink)")
@@ -126,7 +127,9 @@ def _counts(bugsink: Bugsink, token: str) -> dict[str, int]:
 
 def _confirm_stored(bugsink: Bugsink, token: str, before: dict[str, int]) -> None:
     """Wait until Bugsink holds one more event of each test error than before they were fired."""
-    deadline = time.monotonic() + 15
+    # digesting an event is quick, but on a loaded machine it can lag as much as a start-up does
+    timeout = start_timeout()
+    deadline = time.monotonic() + timeout
     wanted = ("Exception", "ZeroDivisionError")
     now: dict[str, int] = {}
     while time.monotonic() < deadline:
@@ -135,7 +138,7 @@ def _confirm_stored(bugsink: Bugsink, token: str, before: dict[str, int]) -> Non
             _say("Bugsink has stored both test errors (Exception, ZeroDivisionError).")
             return
         time.sleep(0.2)
-    _say(f"warning: after 15 s Bugsink's counts are {now or 'empty'}; see its log")
+    _say(f"warning: after {timeout:.0f} s Bugsink's counts are {now or 'empty'}; see its log")
 
 
 def run() -> int:

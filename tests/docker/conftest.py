@@ -1,4 +1,10 @@
-"""Shared fixtures for the Docker stack's tests: the compose file, its env, the real Compose."""
+"""Shared fixtures for the Docker stack's tests: the compose file, its env, the real Compose.
+
+Prerequisites (one policy for every test that needs PostgreSQL or Bugsink): when the server
+binaries (``make postgres``) or Bugsink's venv (``make bugsink``) are missing, the test fails and
+names the make target; it never skips, so a CI run cannot go green without them. To run the
+suite on a machine without them, deselect those tests: ``pytest -m "not e2e and not postgres"``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from stack.bugsink import StackError, check_venv
 from stack.compose import (
     DEFAULTED_VARIABLES,
     REQUIRED_VARIABLES,
@@ -18,6 +25,7 @@ from stack.compose import (
     run_compose,
     write_env_file,
 )
+from stack.postgres import PostgresError, find_server_bin
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO_ROOT / "docker"
@@ -34,6 +42,24 @@ FALLBACK_ENV = {
     "BUGSINK_PROJECT_KEY": "0123456789abcdef0123456789abcdef",
     **DEFAULTED_VARIABLES,
 }
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Path:
+    """The PostgreSQL server binaries' folder, or a test failure naming ``make postgres``."""
+    try:
+        return find_server_bin()
+    except PostgresError as exc:
+        pytest.fail(f"PostgreSQL is required here: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def bugsink_venv() -> Path:
+    """Bugsink's venv bin folder, or a test failure naming ``make bugsink``."""
+    try:
+        return check_venv()
+    except StackError as exc:
+        pytest.fail(f"Bugsink is required here: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,11 @@ No Docker engine exists here, so this module runs what the containers would run:
 Then an event goes through the provisioned DSN with sentry-sdk and is read back from Bugsink's
 API and from PostgreSQL itself.
 
+Prerequisites (one policy for every test that needs PostgreSQL or Bugsink): when the server
+binaries (``make postgres``) or Bugsink's venv (``make bugsink``) are missing, the test fails and
+names the make target; it never skips, so a CI run cannot go green without them. To run the
+suite on a machine without them, deselect those tests: ``pytest -m "not e2e and not postgres"``.
+
 Deviations from the container, each because two processes on one host must not collide:
 gunicorn binds 127.0.0.1:<free port> instead of 0.0.0.0:8000, and the snappea queue database,
 its wake-up folder and the ingest spool (fixed under /tmp by the image's settings, on the
@@ -42,9 +47,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from stack.bugsink import BugsinkAPI, free_port
+from stack.bugsink import BugsinkAPI, free_port, start_timeout
 from stack.compose import ComposeUnavailable, run_compose, write_env_file
-from stack.postgres import PostgresCluster, PostgresError, find_server_bin
+from stack.postgres import PostgresCluster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -138,14 +143,12 @@ def _provision(stack_home: Path, env: dict[str, str]) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
+def native_stack(
+    tmp_path_factory: pytest.TempPathFactory, bugsink_venv: Path, postgres_server: Path
+) -> Iterator[NativeStack]:
     """PostgreSQL + Bugsink (image command chain) + provisioning, all on 127.0.0.1; torn down."""
     if not (BUGSINK_VENV / "bin" / "monofy").exists():
-        pytest.skip(f"Bugsink is not installed at {BUGSINK_VENV}: run `make bugsink`")
-    try:
-        find_server_bin()
-    except PostgresError as exc:
-        pytest.skip(str(exc))
+        pytest.fail(f"Bugsink at {BUGSINK_VENV} has no monofy: run `make bugsink`", pytrace=False)
 
     tmp = tmp_path_factory.mktemp("bugsink-pg")
     home = tmp / "bugsink"
@@ -228,7 +231,7 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so teardown stops all of it
             )
-        _wait_ready(base_url, process, log, timeout=120)
+        _wait_ready(base_url, process, log, timeout=start_timeout())
 
         provisioned = _provision(home, provision_env)
         assert provisioned.returncode == 0, provisioned.stderr

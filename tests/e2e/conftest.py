@@ -1,7 +1,11 @@
 """End-to-end fixtures: one real Bugsink (SQLite) per session, runtimes started per test.
 
-Everything listens on 127.0.0.1 on ports chosen at run time and is stopped at teardown. A missing
-Bugsink venv is an error that says to run `make bugsink`, not a silent skip.
+Everything listens on 127.0.0.1 on ports chosen at run time and is stopped at teardown.
+
+Prerequisites (one policy for every test that needs PostgreSQL or Bugsink): when the server
+binaries (``make postgres``) or Bugsink's venv (``make bugsink``) are missing, the test fails and
+names the make target; it never skips, so a CI run cannot go green without them. To run the
+suite on a machine without them, deselect those tests: ``pytest -m "not e2e and not postgres"``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ from e2e_support import PROJECTS, BugsinkHandle, Runtime, wait_health  # noqa: E
 
 from stack.bugsink import Bugsink, StackError, check_venv, free_port  # noqa: E402
 from stack.local import serve_command  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bugsink_bin() -> Path:
+    """Bugsink's venv bin folder, or a test failure naming ``make bugsink``."""
+    try:
+        return check_venv()
+    except StackError as exc:
+        pytest.fail(f"Bugsink is required here: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

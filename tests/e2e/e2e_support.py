@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stack.bugsink import Bugsink, BugsinkAPI
+from stack.bugsink import Bugsink, BugsinkAPI, start_timeout
 
 # Projects provisioned up front, one per concern, so that counts in one test are not disturbed by
 # another (Bugsink groups identical errors into one issue).
@@ -60,7 +60,9 @@ class Runtime:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def wait_health(runtime: Runtime, timeout: float = 20.0) -> None:
+def wait_health(runtime: Runtime, timeout: float | None = None) -> None:
+    """Wait for the runtime's /health; ``timeout`` defaults to ``STACK_START_TIMEOUT`` (120 s)."""
+    timeout = start_timeout() if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if runtime.process.poll() is not None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from e2e_support import PROJECTS, BugsinkHandle, Runtime, wait_for
 
-from stack.bugsink import free_port
+from stack.bugsink import free_port, start_timeout
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def _settled_issues(bugsink: BugsinkHandle, project: int, expected: int) -> list
         total = sum(i["digested_event_count"] for i in issues)
         return issues if total >= expected else None
 
-    wait_for(counted, 20, f"{expected} events in project {project}")
+    wait_for(counted, start_timeout(), f"{expected} events in project {project}")
     time.sleep(1.0)  # a duplicate would arrive within milliseconds of the original
     return bugsink.api.issues(project)
 
