@@ -60,13 +60,15 @@ def _move_out(repo: Path, rel: str, outside: Path, name: str) -> None:
 
 Bend = Callable[[Path, Path], None]
 
+
+def _link_capability(repo: Path, outside: Path) -> None:
+    shutil.rmtree(repo / SPECS / "notifications")
+    os.symlink(outside / "cap", repo / SPECS / "notifications")
+
+
 BENDS: dict[str, Bend] = {
     # an existing capability folder (archive would overwrite the spec there)
-    "capability-folder": lambda repo, out: (
-        shutil.rmtree(repo / SPECS / "notifications"),
-        os.symlink(out / "cap", repo / SPECS / "notifications"),
-    )
-    and None,
+    "capability-folder": _link_capability,
     # a capability folder the change creates (archive would create the spec there)
     "new-capability-folder": lambda repo, out: os.symlink(out / "cap-new", repo / SPECS / "webhooks"),
     "specs-folder": lambda repo, out: _move_out(repo, SPECS, out, "specs"),
