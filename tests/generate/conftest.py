@@ -28,3 +28,11 @@ def generated(project: Project) -> Project:
     result = project.run("generate")
     assert result.exit_code == 0, result.stderr
     return project
+
+
+@pytest.fixture
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder outside the workspace, holding one file: what an escape would overwrite."""
+    folder = tmp_path_factory.mktemp("outside")
+    (folder / "keep.txt").write_text("belongs to someone else\n", encoding="utf-8")
+    return folder

@@ -3,6 +3,9 @@ test files can import it whatever other test folders hold)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,3 +62,30 @@ class Project:
             path = self.root / rel
             found[rel] = path.read_bytes() if path.exists() else None
         return found
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every entry below ``root`` (links not followed): kind, permission bits and content hash or
+    link target. Two equal snapshots mean nothing was created, changed, moved or deleted."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            info = path.lstat()
+            rel = path.relative_to(root).as_posix()
+            mode = oct(stat.S_IMODE(info.st_mode))
+            if stat.S_ISLNK(info.st_mode):
+                found[rel] = f"link -> {os.readlink(path)}"
+            elif stat.S_ISDIR(info.st_mode):
+                found[rel] = f"dir {mode}"
+            else:
+                found[rel] = f"file {mode} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+    return found
+
+
+def difference(before: dict[str, str], after: dict[str, str]) -> str:
+    """What changed between two snapshots, for an assertion message."""
+    lines = [f"- {k}: {before[k]}" for k in sorted(before.keys() - after.keys())]
+    lines += [f"+ {k}: {after[k]}" for k in sorted(after.keys() - before.keys())]
+    lines += [f"~ {k}: {before[k]} -> {after[k]}" for k in sorted(before) if k in after and before[k] != after[k]]
+    return "\n".join(lines) or "no difference"

@@ -1,16 +1,25 @@
 """``spec generate``: spec data -> jinja2 templates -> files, with a ``--check`` mode for CI.
 
-Everything is rendered in memory first; only when every target rendered cleanly is anything
-written (each file atomically), so a bad input never leaves a half-updated set of files.
+Everything is rendered in memory first, and every output path is confined to the workspace
+before that; only when every target rendered cleanly is anything written, and then all files or
+none (see :mod:`specledger.generate.output`), so a bad input or a read-only folder never leaves
+a half-updated set of files.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from specledger.errors import SpecledgerError
 from specledger.generate.extract import SpecData, read_spec_data
 from specledger.generate.output import Outcome, Rendered, compare, write_changed
-from specledger.generate.render import build_context, make_environment, render_target
-from specledger.generate.targets import Target, load_targets, templates_dir
+from specledger.generate.render import (
+    build_context,
+    check_env_defaults,
+    make_environment,
+    render_target,
+)
+from specledger.generate.targets import CONFIG_FILE, Target, load_targets, templates_dir
 from specledger.workspace import Workspace
 
 __all__ = ["Outcome", "Rendered", "Target", "check_generated", "generate", "render_all"]
@@ -19,16 +28,39 @@ __all__ = ["Outcome", "Rendered", "Target", "check_generated", "generate", "rend
 def render_all(workspace: Workspace) -> list[Rendered]:
     """Render every configured target; raises ``SpecledgerError`` at the first bad input."""
     targets = load_targets(workspace)
-    env = make_environment(templates_dir(workspace))
+    env = make_environment(workspace, templates_dir(workspace))
+    paths = _output_paths(workspace, targets)
     specs: dict[str, SpecData] = {}
     rendered: list[Rendered] = []
     for target in targets:
         if target.spec not in specs:
-            specs[target.spec] = read_spec_data(workspace.root / target.spec, target.spec)
+            data = read_spec_data(workspace.root / target.spec, target.spec)
+            check_env_defaults(data, target.spec)
+            specs[target.spec] = data
         context = build_context(specs[target.spec], target.spec, target)
         text = render_target(env, target, context, workspace.root)
-        rendered.append(Rendered(target.output, workspace.root / target.output, text))
+        rendered.append(Rendered(target.output, paths[target.output], text))
     return rendered
+
+
+def _output_paths(workspace: Workspace, targets: list[Target]) -> dict[str, Path]:
+    """Each output confined to the workspace (before anything renders); two outputs that are one
+    file through a link are refused, as the second write would silently replace the first."""
+    paths: dict[str, Path] = {}
+    by_path: dict[Path, str] = {}
+    for target in targets:
+        path = workspace.confine(workspace.root / target.output, what=f"output {target.output}")
+        if path in by_path:
+            raise SpecledgerError(
+                f"outputs {by_path[path]} and {target.output} are the same file "
+                f"({workspace.rel(path)}) through a symbolic link",
+                path=CONFIG_FILE,
+                line=target.line,
+                code="config_invalid",
+            )
+        by_path[path] = target.output
+        paths[target.output] = path
+    return paths
 
 
 def check_generated(workspace: Workspace) -> list[Outcome]:
@@ -41,7 +73,7 @@ def generate(workspace: Workspace, *, dry_run: bool = False) -> list[Outcome]:
     rendered = render_all(workspace)
     if dry_run:
         return compare(rendered)
-    return write_changed(rendered)
+    return write_changed(workspace, rendered)
 
 
 def has_targets(workspace: Workspace) -> bool:

@@ -1,13 +1,33 @@
-"""Compare rendered files with the tree, show unified diffs, and write atomically."""
+"""Compare rendered files with the tree, show unified diffs, and write them all or none.
+
+Failure policy of ``spec generate`` (chosen: **write nothing**). A run that fails part-way must
+not leave some outputs new and others old, so writing has two phases:
+
+1. *stage*: every output is confined to the workspace again, its folder is checked (an existing
+   file where a folder must be is refused), missing folders are created, and each new text is
+   written and fsynced to a temporary file beside its output. Creating that file is the
+   writability check: it is exact where ``os.access`` is not (root ignores modes, a read-only
+   mount refuses even root, a full disk only shows when writing).
+2. *commit*: only when every temporary file is on disk is each renamed over its output.
+
+A failure while staging removes the temporary files and the folders this run created, so the
+tree is as it was, and the message says that nothing was written. A rename cannot be undone, and
+once every temporary file exists a rename fails only if the tree changes under us; should that
+happen, the message names every output already replaced.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from specledger.errors import SpecledgerError
-from specledger.fsio import replace_atomically
+from specledger.fsio import fsync_dir, write_file_durably
+from specledger.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -15,7 +35,7 @@ class Rendered:
     """A rendered file, not yet written."""
 
     output: str  # relative to the root, forward slashes
-    path: Path
+    path: Path  # where it is written: confined and resolved (a link inside the root is followed)
     text: str
 
 
@@ -28,16 +48,17 @@ class Outcome:
     diff: str = ""
 
 
-def current_text(path: Path) -> str | None:
+def current_text(path: Path, output: str) -> str | None:
     """The file's text as it is on disk, or None when it does not exist."""
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
         raise SpecledgerError(
-            f"cannot read the generated file: {err}",
-            path=str(path),
+            f"cannot read the generated file: {reason}",
+            path=output,
             code="generate_unreadable_output",
         ) from err
 
@@ -59,7 +80,7 @@ def compare(rendered: list[Rendered]) -> list[Outcome]:
     """For each file: unchanged, stale (with a diff) or missing (with a diff). Writes nothing."""
     outcomes = []
     for item in rendered:
-        old = current_text(item.path)
+        old = current_text(item.path, item.output)
         if old == item.text:
             outcomes.append(Outcome(item.output, "unchanged"))
         else:
@@ -68,24 +89,121 @@ def compare(rendered: list[Rendered]) -> list[Outcome]:
     return outcomes
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (LF line endings) to ``path`` atomically; see ``specledger.fsio``."""
-    replace_atomically(path, text.encode("utf-8"))
+@dataclass
+class _Staged:
+    item: Rendered
+    path: Path  # the confined output path
+    existed: bool
+    temp: Path | None = None
 
 
-def write_changed(rendered: list[Rendered]) -> list[Outcome]:
-    """Write every file whose content differs; leave identical files untouched."""
-    outcomes = []
+def _missing_folders(workspace: Workspace, staged: _Staged) -> list[Path]:
+    """The folders to create for ``staged`` (outermost first); refuses a file in the way."""
+    missing: list[Path] = []
+    folder = staged.path.parent
+    while not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            raise SpecledgerError(
+                f"cannot write {staged.item.output}: {workspace.rel(folder)} is a file, not a "
+                "folder; nothing was written",
+                path=staged.item.output,
+                code="generate_write_failed",
+            )
+        missing.append(folder)
+        folder = folder.parent
+    if staged.path.is_dir():
+        raise SpecledgerError(
+            f"cannot write {staged.item.output}: it is a folder; nothing was written",
+            path=staged.item.output,
+            code="generate_write_failed",
+        )
+    return missing[::-1]
+
+
+def _unstage(staged: list[_Staged], created: list[Path]) -> None:
+    """Remove every temporary file and every folder this run created (innermost folder first)."""
+    for entry in staged:
+        if entry.temp is not None:
+            with contextlib.suppress(OSError):
+                entry.temp.unlink()
+            entry.temp = None
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _stage(workspace: Workspace, staged: list[_Staged]) -> None:
+    """Phase 1: folders and fsynced temporary files for every output, or nothing at all."""
+    created: list[Path] = []
+    plans = [(entry, _missing_folders(workspace, entry)) for entry in staged]
+    current: _Staged | None = None
+    try:
+        for entry, folders in plans:
+            current = entry
+            for folder in folders:
+                if not folder.is_dir():  # two outputs may need the same new folder
+                    folder.mkdir()
+                    created.append(folder)
+            # the tree may have moved since rendering: confine again, right before writing
+            entry.path = workspace.confine(entry.path, what=f"generated file {entry.item.output}")
+            mode = entry.path.stat().st_mode & 0o7777 if entry.existed else 0o644
+            fd, name = tempfile.mkstemp(
+                prefix=f".{entry.path.name}.", suffix=".tmp", dir=entry.path.parent
+            )
+            os.close(fd)
+            entry.temp = Path(name)
+            write_file_durably(entry.temp, entry.item.text.encode("utf-8"), exclusive=False)
+            os.chmod(entry.temp, mode)
+    except OSError as err:
+        _unstage(staged, created)
+        output = current.item.output if current is not None else "?"
+        raise SpecledgerError(
+            f"cannot write {output}: {err.strerror or err}; nothing was written",
+            path=output,
+            code="generate_write_failed",
+        ) from err
+    except BaseException:
+        _unstage(staged, created)
+        raise
+    for folder in {entry.path.parent for entry in staged}:
+        fsync_dir(folder)
+
+
+def _commit(staged: list[_Staged]) -> None:
+    """Phase 2: rename every temporary file over its output."""
+    done: list[str] = []
+    for index, entry in enumerate(staged):
+        assert entry.temp is not None
+        try:
+            os.replace(entry.temp, entry.path)
+        except OSError as err:
+            _unstage(staged[index:], [])
+            written = ", ".join(done) if done else "none"
+            raise SpecledgerError(
+                f"cannot replace {entry.item.output}: {err.strerror or err}; files already "
+                f"written: {written}",
+                path=entry.item.output,
+                code="generate_write_failed",
+            ) from err
+        entry.temp = None
+        done.append(entry.item.output)
+    for folder in {entry.path.parent for entry in staged}:
+        fsync_dir(folder)
+
+
+def write_changed(workspace: Workspace, rendered: list[Rendered]) -> list[Outcome]:
+    """Write every file whose content differs, all or none (see the module docstring); leave
+    identical files untouched."""
+    outcomes: list[Outcome] = []
+    staged: list[_Staged] = []
     for item in rendered:
-        old = current_text(item.path)
+        old = current_text(item.path, item.output)
         if old == item.text:
             outcomes.append(Outcome(item.output, "unchanged"))
             continue
-        try:
-            write_atomic(item.path, item.text)
-        except OSError as err:
-            raise SpecledgerError(
-                f"cannot write the file: {err}", path=item.output, code="generate_write_failed"
-            ) from err
+        staged.append(_Staged(item, item.path, existed=old is not None))
         outcomes.append(Outcome(item.output, "created" if old is None else "written"))
+    if staged:
+        _stage(workspace, staged)
+        _commit(staged)
     return outcomes
