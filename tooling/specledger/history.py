@@ -22,6 +22,7 @@ from specledger.parse.proposal import read_proposal
 from specledger.workspace import ARCHIVE_DIRNAME
 
 if TYPE_CHECKING:
+    from specledger.model import Delta
     from specledger.validate import DeltaFile, Validator
 
 EventKind = Literal["ADDED", "MODIFIED", "REMOVED", "RENAMED"]
@@ -139,56 +140,60 @@ def _read_archived(validator: Validator, folder: str) -> ArchivedChange:
     return ArchivedChange(folder, change, date, path, title, why, deltas, findings)
 
 
+class _Replay:
+    """Lineages as the archived deltas are applied one after another."""
+
+    def __init__(self) -> None:
+        self.lineages: list[Lineage] = []
+        self.live: dict[tuple[str, str], Lineage] = {}
+
+    def take(self, spec_id: str, name: str) -> Lineage:
+        """The live lineage of ``name``, or a new one (the requirement predates the archive)."""
+        found = self.live.pop((spec_id, name), None)
+        if found is None:
+            found = Lineage(spec_id, name)
+            self.lineages.append(found)
+        return found
+
+    def apply(self, item: ArchivedChange, delta: Delta, rel: str) -> None:
+        spec_id = delta.id
+
+        def record(lineage: Lineage, kind: EventKind, name: str, line: int, *, old_name: str | None = None,
+                   text: str | None = None, before: str | None = None) -> None:
+            made = Event(kind, spec_id, name, item.folder, item.date, rel, line, old_name, text, before)
+            lineage.events.append(made)
+            item.events.append(made)
+
+        # The order archive applies a delta in: RENAMED, REMOVED, MODIFIED, ADDED.
+        for rename in delta.renamed:
+            lineage = self.take(spec_id, rename.old)
+            lineage.name = rename.new
+            record(lineage, "RENAMED", rename.new, rename.line, old_name=rename.old)
+            self.live[(spec_id, rename.new)] = lineage
+        for name, line in delta.removed:
+            lineage = self.take(spec_id, name)
+            lineage.removed = True
+            record(lineage, "REMOVED", name, line)
+        for block in delta.modified:
+            lineage = self.take(spec_id, block.name)
+            record(lineage, "MODIFIED", block.name, block.line, text=block.text(), before=lineage.last_text)
+            self.live[(spec_id, block.name)] = lineage
+        for block in delta.added:
+            lineage = self.take(spec_id, block.name)
+            lineage.removed = False
+            record(lineage, "ADDED", block.name, block.line, text=block.text())
+            self.live[(spec_id, block.name)] = lineage
+
+
 def build_history(validator: Validator) -> History:
     """Read every archived change once and replay its deltas into requirement lineages."""
     archived = [_read_archived(validator, folder) for folder in archived_folders(validator)]
-    lineages: list[Lineage] = []
-    live: dict[tuple[str, str], Lineage] = {}
-
-    def lineage(spec_id: str, name: str) -> Lineage:
-        found = live.get((spec_id, name))
-        if found is None:
-            found = Lineage(spec_id, name)
-            live[(spec_id, name)] = found
-            lineages.append(found)
-        return found
-
+    replay = _Replay()
     for item in archived:
         for delta_file in item.deltas:
-            delta = delta_file.delta
-            if delta is None:
-                continue
-            rel = validator.ws.rel(delta_file.path)
-            spec_id = delta.id
-
-            def event(kind: EventKind, name: str, line: int, **extra: str | None) -> Event:
-                made = Event(kind, spec_id, name, item.folder, item.date, rel, line, **extra)  # noqa: B023
-                item.events.append(made)
-                return made
-
-            # The order archive applies a delta in: RENAMED, REMOVED, MODIFIED, ADDED.
-            for rename in delta.renamed:
-                lin = live.pop((spec_id, rename.old), None) or Lineage(spec_id, rename.old)
-                if not lin.events:
-                    lineages.append(lin)
-                lin.name = rename.new
-                lin.events.append(event("RENAMED", rename.new, rename.line, old_name=rename.old))
-                live[(spec_id, rename.new)] = lin
-            for name, line in delta.removed:
-                lin = live.pop((spec_id, name), None) or Lineage(spec_id, name)
-                if not lin.events:
-                    lineages.append(lin)
-                lin.removed = True
-                lin.events.append(event("REMOVED", name, line))
-            for block in delta.modified:
-                lin = lineage(spec_id, block.name)
-                lin.events.append(event("MODIFIED", block.name, block.line, text=block.text(),
-                                        before=lin.last_text))
-            for block in delta.added:
-                lin = lineage(spec_id, block.name)
-                lin.removed = False
-                lin.events.append(event("ADDED", block.name, block.line, text=block.text()))
-    return History(archived, lineages, live)
+            if delta_file.delta is not None:
+                replay.apply(item, delta_file.delta, validator.ws.rel(delta_file.path))
+    return History(archived, replay.lineages, replay.live)
 
 
 __all__ = ["ArchivedChange", "Event", "History", "Lineage", "archived_folders", "build_history",

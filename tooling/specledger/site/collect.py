@@ -137,7 +137,12 @@ def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenCha
         change.plan_problem = err.message
     if plan is not None:
         change.skip_specs = plan.skip_specs
-        change.redlines = [redline(update, change.delta_for(update.spec_id)) for update in plan.specs]
+        for update in plan.specs:
+            try:
+                current = validator.main_doc(update.spec_id)
+            except UnreadableFile:
+                current = None
+            change.redlines.append(redline(update, change.delta_for(update.spec_id), current))
     return change
 
 

@@ -234,7 +234,7 @@ def change_context(site: Site, change: OpenChange) -> dict[str, Any]:
                 link = site.requirement_href(page, red.spec_id, block.old_name or block.name)
             blocks.append({"kind": block.kind, "name": block.name, "header": block.header, "body": block.body,
                            "anchor": anchors.take(f"{spec_anchor}-r-{slug(block.name)}"), "link": link})
-        counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}  # type: ignore[arg-type]
+        counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}
         redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": site.spec_href(page, red.spec_id),
                          "action": red.action, "head": red.head, "tail": red.tail, "blocks": blocks,
                          "counts": counts})

@@ -16,7 +16,7 @@ from typing import Literal
 from markupsafe import Markup, escape
 
 from specledger.archive.plan import SpecUpdate
-from specledger.markdown import parse
+from specledger.markdown import Document, parse
 from specledger.model import Block, Delta
 from specledger.parse.blocks import split_requirements
 from specledger.site.markup import whole_html, word_diff_html
@@ -56,10 +56,10 @@ class _Side:
     tail: str
 
 
-def _side(text: str | None) -> _Side:
+def _side(text: str | None, parsed: Document | None = None) -> _Side:
     if text is None:
         return _Side("", (), "")
-    doc = parse(text)
+    doc = parsed if parsed is not None and parsed.text == text else parse(text)
     layout = split_requirements(doc)
     if layout.header_index is None:
         return _Side(text.rstrip("\n"), (), "")
@@ -85,11 +85,15 @@ def _text_diff(old: str, new: str, *, created: bool, deleted: bool) -> Markup:
     return word_diff_html(old, new)
 
 
-def redline(update: SpecUpdate, delta: Delta | None) -> Redline:
-    """Line up ``update.old_text`` and ``update.new_text`` requirement by requirement."""
+def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = None) -> Redline:
+    """Line up ``update.old_text`` and ``update.new_text`` requirement by requirement.
+
+    ``current`` is the main spec as the validator already parsed it; it is used for the old
+    side when its text is the plan's old text, so that text is not parsed twice.
+    """
     created = update.old_text is None
     deleted = update.new_text is None
-    old, new = _side(update.old_text), _side(update.new_text)
+    old, new = _side(update.old_text, current), _side(update.new_text)
     renames = {r.old: r.new for r in delta.renamed} if delta is not None else {}
 
     waiting: dict[str, list[Block]] = {}

@@ -37,7 +37,7 @@ def snapshot(workspace: Workspace) -> Snapshot:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # a preview needs no access log on the terminal
 
 
