@@ -109,6 +109,12 @@ class Site:
         for lineage in self.data.history.lineages:
             for event in lineage.events:
                 self.lineage_of[id(event)] = lineage
+        # (change, spec) -> the id of that spec's redline on the change page
+        self.redline_anchor: dict[tuple[str, str], str] = {}
+        for change in self.data.changes:
+            taken = Anchors()
+            for red in change.redlines:
+                self.redline_anchor[(change.name, red.spec_id)] = taken.take(f"s-{slug(red.spec_id)}")
         # (spec, requirement) -> open changes that would touch it
         self.pending: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
         for change in self.data.changes:
@@ -213,7 +219,8 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
         if delta is None:
             continue
         proposed.append({"change": change.name, "href": href(page, change_page(change.name)),
-                         "redline": href(page, change_page(change.name), f"s-{slug(spec.id)}"),
+                         "redline": href(page, change_page(change.name),
+                                         site.redline_anchor.get((change.name, spec.id), "redlines")),
                          "added": [b.name for b in delta.added]})
     head, tail = _head_markdown(spec)
     return {**site.common(page, spec.title), "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel},
@@ -224,9 +231,11 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
 def change_context(site: Site, change: OpenChange) -> dict[str, Any]:
     page = change_page(change.name)
     anchors = Anchors()
+    for red in change.redlines:
+        anchors.take(site.redline_anchor[(change.name, red.spec_id)])
     redlines = []
     for red in change.redlines:
-        spec_anchor = anchors.take(f"s-{slug(red.spec_id)}")
+        spec_anchor = site.redline_anchor[(change.name, red.spec_id)]
         blocks = []
         for block in red.blocks:
             link = None
