@@ -52,8 +52,14 @@ def current_text(path: Path, output: str) -> str | None:
     """The file's text as it is on disk, or None when it does not exist."""
     try:
         return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be: see _stage
         return None
+    except IsADirectoryError as err:
+        raise SpecledgerError(
+            "the output is a folder, not a file; nothing was written",
+            path=output,
+            code="generate_write_failed",
+        ) from err
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else err
         raise SpecledgerError(
@@ -111,12 +117,6 @@ def _missing_folders(workspace: Workspace, staged: _Staged) -> list[Path]:
             )
         missing.append(folder)
         folder = folder.parent
-    if staged.path.is_dir():
-        raise SpecledgerError(
-            f"cannot write {staged.item.output}: it is a folder; nothing was written",
-            path=staged.item.output,
-            code="generate_write_failed",
-        )
     return missing[::-1]
 
 
