@@ -1,0 +1,143 @@
+"""Where the site may be written, bad input, and `spec show --diff`."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from specledger.site.output import MANIFEST
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("where", ["outside", "root", "specs", "changes", "parent-of-specs"])
+def test_out_folder_must_be_its_own_place_in_the_workspace(repo: Repo, tmp_path: Path, where: str) -> None:
+    out = {"outside": str(tmp_path / "elsewhere"), "root": ".", "specs": "openspec/specs",
+           "changes": "openspec/changes/site", "parent-of-specs": "openspec"}[where]
+    before = _tree(repo.root)
+    result = repo.run("docs", "build", "--out", out)
+    assert result.exit_code == 2, result.stderr
+    assert "spec: error:" in result.stderr and "Traceback" not in result.stderr
+    assert _tree(repo.root) == before
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_symlink_out_of_the_workspace_is_refused(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo.root / "site").symlink_to(outside)
+    result = repo.run("docs", "build")
+    assert result.exit_code == 2
+    assert "outside the workspace" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_symlinked_page_folder_inside_the_site_is_refused(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo.root / "site").mkdir()
+    (repo.root / "site" / "specs").symlink_to(outside)
+    result = repo.run("docs", "build")
+    assert result.exit_code == 2
+    assert list(outside.iterdir()) == []
+    assert not (repo.root / "site" / "index.html").exists()  # refused before the first write
+
+
+def test_rebuild_removes_only_pages_it_wrote(repo: Repo) -> None:
+    site = repo.build()
+    (site / "notes.txt").write_text("mine", encoding="utf-8")
+    assert (site / "changes/add-webhooks.html").is_file()
+    import shutil
+
+    shutil.rmtree(repo.root / "openspec/changes/add-webhooks")
+    result = repo.run("docs", "build")
+    assert result.exit_code == 0
+    assert "1 removed" in result.stderr
+    assert not (site / "changes/add-webhooks.html").exists()
+    assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert "changes/add-webhooks.html" not in (site / MANIFEST).read_text(encoding="utf-8")
+
+
+def test_bad_input_becomes_findings_on_the_pages(repo: Repo) -> None:
+    root = repo.root
+    (root / "openspec/specs/broken").mkdir()
+    (root / "openspec/specs/broken/spec.md").write_bytes(b"# broken\n\xff\xfe not utf-8\n")
+    (root / "openspec/changes/odd").mkdir()
+    (root / "openspec/changes/odd/proposal.md").write_bytes(b"\x00\x01binary")
+    (root / "openspec/changes/odd/specs/billing").mkdir(parents=True)
+    (root / "openspec/changes/odd/specs/billing/spec.md").write_text(
+        "## RENAMED Requirements\n- FROM: `### Requirement: Monthly invoice`\n", encoding="utf-8")
+    (root / "openspec/changes/no-spec-folder").mkdir()
+    site = repo.build()
+    broken = (site / "specs/broken.html").read_text(encoding="utf-8")
+    assert "file-unreadable" in broken and "not valid UTF-8" in broken
+    odd = (site / "changes/odd.html").read_text(encoding="utf-8")
+    assert "binary file" in odd and "Archive would refuse this change" in odd
+    assert "proposal-missing" in (site / "changes/no-spec-folder.html").read_text(encoding="utf-8")
+
+
+def test_show_diff_is_the_plan_as_unified_diffs_and_writes_nothing(repo: Repo) -> None:
+    before = _tree(repo.root)
+    result = repo.run("show", "rework-notifications", "--diff")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("--- a/openspec/specs/notifications/spec.md\n+++ b/openspec/specs/notifications/spec.md\n")
+    assert "-### Requirement: Old channel\n" in out
+    assert "+### Requirement: Push notifications\n" in out
+    assert "-### Requirement: Send SMS\n+### Requirement: Send text message\n" in out
+    assert "\x1b[" not in out
+    assert _tree(repo.root) == before
+    created = repo.run("show", "add-webhooks", "--diff")
+    assert created.stdout.startswith("--- /dev/null\n+++ b/openspec/specs/webhooks/spec.md\n")
+    refused = repo.run("show", "bad-rename", "--diff")
+    assert refused.exit_code == 1 and "Yearly invoice" in refused.stderr
+    wrong = repo.run("show", "billing", "--diff")
+    assert wrong.exit_code == 2
+
+
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run the CLI with a pseudo-terminal as stdout and return what it printed."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "specledger", *args], cwd=cwd, env=env, stdout=child,
+                            stderr=subprocess.DEVNULL)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_show_diff_colours_only_a_terminal_without_no_color(repo: Repo) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    coloured = _on_a_terminal(["show", "rework-notifications", "--diff"], repo.root, env)
+    assert "\x1b[32m+### Requirement: Push notifications" in coloured
+    assert "\x1b[31m-### Requirement: Old channel" in coloured
+    plain = _on_a_terminal(["show", "rework-notifications", "--diff"], repo.root, {**env, "NO_COLOR": "1"})
+    assert "+### Requirement: Push notifications" in plain and "\x1b[" not in plain
+    flag = _on_a_terminal(["--no-color", "show", "rework-notifications", "--diff"], repo.root, env)
+    assert "\x1b[" not in flag
+
+
+def test_show_history_reads_the_shared_history(repo: Repo) -> None:
+    result = repo.run("show", "notifications", "--history")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = lines.index("Do not disturb")
+    assert lines[at + 1].split() == ["2026-01-10", "ADDED", "2026-01-10-add-notifications"]
+    assert lines[at + 2].split()[:3] == ["2026-02-20", "RENAMED", "2026-02-20-tune-notifications"]
