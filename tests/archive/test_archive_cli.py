@@ -94,11 +94,32 @@ def test_archive_with_yes_writes_specs_and_moves_the_change(repo: Path) -> None:
 
 def test_dry_run_prints_diffs_and_writes_nothing(repo: Path) -> None:
     before = snapshot(repo)
-    result = run(CLI_CHANGE, "--dry-run")
+    result = run(CLI_CHANGE, "--dry-run", "--yes")
     assert result.exit_code == 0, result.stderr
     assert "+++ b/openspec/specs/notifications/spec.md" in result.stdout
     assert "+### Requirement: Webhook Delivery" in result.stdout
     assert "--- /dev/null" in result.stdout  # the new capability
+    assert "would be archived" in result.stdout
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_dry_run_ends_with_the_real_runs_verdict(repo: Path, as_json: bool) -> None:
+    """The change has an open task: without --yes the real run refuses, so the dry run says so."""
+    before = snapshot(repo)
+    extra = ["--json"] if as_json else []
+    real = CliRunner().invoke(cli, ["archive", CLI_CHANGE, *extra], catch_exceptions=False)
+    dry = run(CLI_CHANGE, "--dry-run", *extra)
+    assert real.exit_code == dry.exit_code == 1
+    if as_json:
+        verdict = json.loads(dry.stdout)["archive"]["verdict"]
+        assert verdict == {"archived": False, "code": "archive_tasks_incomplete",
+                           "message": f"1 incomplete task(s) in change '{CLI_CHANGE}'"}
+        assert json.loads(real.stdout)["status"][0]["code"] == verdict["code"]
+    else:
+        assert "would refuse: 1 incomplete task(s)" in dry.stdout
+        assert "would be archived" not in dry.stdout
+        assert "+### Requirement: Webhook Delivery" in dry.stdout  # the diff is still shown
     assert snapshot(repo) == before
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,7 +18,7 @@ from specledger.archive.apply import ApplyResult, apply_plan, preview
 from specledger.archive.journal import ArchiveLock
 from specledger.archive.plan import ArchivePlan, build_plan
 from specledger.archive.targets import archive_path_problems, destination, raise_first, resolve_change_dir
-from specledger.cli.common import EXIT_OK, handles_errors, open_workspace, use_color
+from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.escape import printable
 from specledger.findings import Level
@@ -40,6 +40,14 @@ class ArchiveOptions:
     as_json: bool
 
 
+@dataclass
+class Gates:
+    """What a dry run found the real run would stop at: refusals, or questions it would ask."""
+
+    refusals: list[RefusedError] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
 def _interactive() -> bool:
     """A person can answer a prompt only when stdin is a terminal; never prompt otherwise."""
     return sys.stdin.isatty()
@@ -50,9 +58,21 @@ def _say(opts: ArchiveOptions, text: str) -> None:
     click.echo(printable(text), err=True)
 
 
-def _confirm(opts: ArchiveOptions, question: str, *, refusal: RefusedError, default: bool) -> None:
-    """Go on when ``--yes`` was given or a person says so; otherwise refuse with ``refusal``."""
+def _confirm(
+    opts: ArchiveOptions, question: str, *, refusal: RefusedError, default: bool, gates: Gates
+) -> None:
+    """Go on when ``--yes`` was given or a person says so; otherwise refuse with ``refusal``.
+
+    A dry run never asks and never stops here: it records, in ``gates``, what the real run
+    would do at this point, so that its verdict and exit code are the real run's.
+    """
     if opts.yes:
+        return
+    if opts.dry_run:
+        if opts.as_json or not _interactive():
+            gates.refusals.append(refusal)
+        else:
+            gates.questions.append(question)
         return
     if opts.as_json or not _interactive():
         raise refusal
@@ -87,7 +107,7 @@ def _validate(validator: Validator, opts: ArchiveOptions, name: str) -> None:
         )
 
 
-def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
+def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any, gates: Gates) -> None:
     from specledger.parse.tasks import task_progress
 
     done, total = task_progress(change_dir)
@@ -97,7 +117,7 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
         )
         _say(opts, f"Task status: {status}")
     left = total - done
-    if left <= 0 or opts.dry_run:
+    if left <= 0:
         return
     if opts.yes:
         if not opts.as_json:
@@ -112,6 +132,7 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any) -> None:
             hint="finish the tasks, or pass --yes to archive anyway",
         ),
         default=False,
+        gates=gates,
     )
 
 
@@ -186,20 +207,21 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
     name = opts.change
     change_dir = resolve_change_dir(workspace, name)
 
+    gates = Gates()
     if opts.no_validate:
         if not opts.as_json:
             _say(opts, "Warning: skipping validation may archive specs that fail validation.")
-        if not opts.dry_run:
-            _confirm(
-                opts,
-                "Archive without validating?",
-                refusal=RefusedError(
-                    "archiving without validation needs confirmation",
-                    code="archive_confirmation_required",
-                    hint="pass --yes together with --no-validate",
-                ),
-                default=False,
-            )
+        _confirm(
+            opts,
+            "Archive without validating?",
+            refusal=RefusedError(
+                "archiving without validation needs confirmation",
+                code="archive_confirmation_required",
+                hint="pass --yes together with --no-validate",
+            ),
+            default=False,
+            gates=gates,
+        )
     from specledger.parse.metadata import read_metadata
     from specledger.validate import Validator  # the validator is heavy; only load it here
 
@@ -211,7 +233,7 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
     raise_first(archive_path_problems(workspace, name, destination(workspace, name), spec_ids))
     if not opts.no_validate:
         _validate(validator, opts, name)
-    _check_tasks(opts, name, change_dir)
+    _check_tasks(opts, name, change_dir, gates)
 
     if opts.skip_specs and not opts.as_json:
         _say(opts, "Skipping spec updates (--skip-specs).")
@@ -219,18 +241,6 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
     # Hold the lock from planning to writing: no other archive may change a spec in between.
     with ArchiveLock(workspace) as lock:
         plan = build_plan(workspace, name, skip_specs=skip, validator=validator)
-        if opts.dry_run:
-            if opts.as_json:
-                click.echo(json.dumps(_json_payload(workspace, plan, None), indent=2))
-            else:
-                _render_plan_summary(workspace, plan, color)
-                for _spec_id, diff in preview(workspace, plan):
-                    click.echo(diff, nl=False)
-                click.echo(printable(
-                    f"Dry run: change '{name}' would be archived as '{plan.archive_dir.name}'; "
-                    "nothing was written."
-                ))
-            return EXIT_OK
         if plan.writes or plan.deletes:
             count = len(plan.writes) + len(plan.deletes)
             _confirm(
@@ -242,7 +252,10 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
                     hint="rerun with --yes",
                 ),
                 default=True,
+                gates=gates,
             )
+        if opts.dry_run:
+            return _dry_run(workspace, plan, gates, opts, color)
         result = apply_plan(workspace, plan, lock=lock)
 
     if opts.as_json:
@@ -252,13 +265,42 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
     return EXIT_OK
 
 
+def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: ArchiveOptions, color: bool) -> int:
+    """Show what archive would write, then the verdict the real run would give, with its exit code."""
+    refusal = gates.refusals[0] if gates.refusals else None
+    if opts.as_json:
+        payload = _json_payload(workspace, plan, None)
+        payload["archive"]["verdict"] = (
+            {"archived": False, "code": refusal.code, "message": refusal.message}
+            if refusal
+            else {"archived": True, "asks": gates.questions}
+        )
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        _render_plan_summary(workspace, plan, color)
+        for _spec_id, diff in preview(workspace, plan):
+            click.echo(diff, nl=False)
+        if refusal is not None:
+            hint = f" ({refusal.hint})" if refusal.hint else ""
+            click.echo(printable(f"Dry run: archive would refuse: {refusal.message}{hint}; nothing was written."))
+        else:
+            for question in gates.questions:
+                click.echo(printable(f"Dry run: archive would first ask: {question}"))
+            click.echo(printable(
+                f"Dry run: change '{plan.change}' would be archived as '{plan.archive_dir.name}'; "
+                "nothing was written."
+            ))
+    return EXIT_FINDINGS if refusal is not None else EXIT_OK
+
+
 @click.command("archive")
 @click.argument("change", required=False)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask: archive even with incomplete tasks.")
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Print the diff of every spec archive would write; write nothing.",
+    help="Print the diff of every spec archive would write and the verdict the real run would give "
+    "(same exit code); write nothing.",
 )
 @click.option(
     "--skip-specs", is_flag=True, help="Move the change into the archive without touching specs."
@@ -285,7 +327,7 @@ def archive(
     Every new spec text is computed and validated before the first write, and the writes are
     crash-safe: after an interruption, the next spec command finishes or undoes the archive.
 
-    Exit codes: 0 archived (or dry run), 1 refused (validation, incomplete tasks without --yes,
+    Exit codes (a dry run exits as the real run would): 0 archived, 1 refused (validation, incomplete tasks without --yes,
     destination exists, merge refused), 2 usage or environment error.
     """
     opts = ArchiveOptions(change, yes, dry_run, skip_specs, no_validate, as_json)
