@@ -10,6 +10,7 @@ BUGSINK_VENV := $(STACK)/bugsink-venv
 #                                build backend, for Python 3.11 (the .venv, hence CI)
 #   requirements/bugsink.txt     Bugsink's own venv, from requirements/bugsink.in
 #   docker/requirements.txt      the runtime image: the runtime extra's share of specledger.txt
+# and bench/reference/package-lock.json, the reference CLI the speed benchmark runs (npm ci).
 LOCK := requirements/specledger.txt
 BUGSINK_LOCK := requirements/bugsink.txt
 DOCKER_LOCK := docker/requirements.txt
@@ -59,6 +60,7 @@ bugsink: $(BUGSINK_VENV)/.installed
 # requirements are resolved with the main lock as constraints, so every pin and hash in them is
 # the main lock's: a subset, never a second resolution.
 lock: $(UV)
+	cd bench/reference && npm install --package-lock-only --silent --no-audit --no-fund
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra runtime --extra test --output-file $(LOCK)
 	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["runtime"], sep="\n")' \
 		| $(UV_COMPILE) - --constraints $(LOCK) --output-file $(DOCKER_LOCK)
@@ -108,10 +110,11 @@ lint: venv
 	$(BIN)/mypy --strict --ignore-missing-imports stack/bugsink.py stack/local.py stack/postgres.py \
 		stack/compose.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
 
-# Both benchmarks; raw output goes to bench/results/, the summary to bench/RESULTS.md (by hand).
+# Both benchmarks (a few minutes on 2 cores); each prints its report and keeps it in bench/results/,
+# summarised by hand in bench/RESULTS.md. The reference CLI comes from bench/reference/'s npm lock.
 bench: venv
-	$(BIN)/python bench/validate_speed.py | tee bench/results/validate_speed.txt
-	$(BIN)/python bench/runtime_overhead.py | tee bench/results/runtime_overhead.txt
+	$(BIN)/python bench/validate_speed.py --output bench/results/validate_speed.txt
+	$(BIN)/python bench/runtime_overhead.py --output bench/results/runtime_overhead.txt
 
 clean:
 	rm -rf $(VENV) $(STACK)

@@ -1,33 +1,128 @@
-"""Requests per second to ``/health`` with error tracking off and on (default settings).
+"""Requests per second with error tracking off and on, on ``/health`` and on an erroring route.
 
-Run from the repository root: ``.venv/bin/python bench/runtime_overhead.py [--seconds 5]
-[--rounds 3]``. It starts the runtime under granian (one worker, 127.0.0.1) twice per round, once
-with ``SENTRY_ENABLED=false`` and once with a valid DSN, alternating so that drift on a shared
-machine hits both alike, and drives it with a small keep-alive load generator (``wrk`` is not
-installed; the generator runs in separate processes so the GIL of the client does not cap the
-server). A trivial route never sends anything, so the DSN points at a closed loopback port: what
-is measured is the per-request cost of the instrumentation (isolation scope, request processor).
-The target is an overhead of at most 10 %.
+Run from the repository root: ``.venv/bin/python bench/runtime_overhead.py [--seconds 4]
+[--rounds 4] [--output FILE]``. For each route and round it starts the runtime under granian (one
+worker, 127.0.0.1, ``stack.local.serve_command``) twice, once with ``SENTRY_ENABLED=false`` and once
+with a DSN, in alternating order (off first in odd rounds, on first in even ones) so that drift on
+a shared machine does not always favour the same mode. Each run gets one second of warm-up load,
+then ``--seconds`` of measured load from a small keep-alive generator in separate processes (``wrk``
+is not installed; separate processes so that the client's GIL does not cap the server).
+
+The per-round overhead is ``1 - on/off`` of the two runs of that round; the report gives every
+round's figure and their median, min and max, because the noise on a busy 2-core machine can be as
+large as the overhead itself.
+
+Every run is checked rather than trusted:
+
+* the runtime's start-up log line says ``error tracking: ON`` (or ``OFF``), and ``/health`` reports
+  the same state;
+* the DSN points at a capturing endpoint in this process, which counts the events it receives: an
+  "on" run of the erroring route must deliver events to it, an "off" run none;
+* every response has the route's status (200 for ``/health``, 500 for ``/test-error``); any other
+  status or a failed request fails the benchmark (exit 1).
+
+``/health`` never sends anything, so there the cost is the instrumentation (isolation scope, request
+processor). ``/test-error`` raises on every request: with tracking on, each request builds, scrubs
+and queues an event that the SDK's background thread sends to the endpoint, so that figure is the
+worst case of an app that fails on every request. The capturing endpoint runs on the same 2 cores
+(as a Bugsink on the same machine would), which makes the "on" figure of the erroring route, if
+anything, pessimistic.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import gzip
 import http.client
+import http.server
+import json
 import multiprocessing
 import os
+import platform
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from stack.local import serve_command  # noqa: E402
+
+ROUTES = {"/health": 200, "/test-error": 500}
+
+
+class BenchFailed(Exception):
+    """A run did not do what it was meant to: wrong tracking state, statuses, or events."""
+
+
+class _Capture(http.server.ThreadingHTTPServer):
+    """The DSN's endpoint: answers every envelope with 200 and counts the events in them."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _CaptureHandler)
+        self.lock = threading.Lock()
+        self.events = 0
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The runtime is stopped with its connection to us open: a reset then is expected.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    def take(self) -> int:
+        """Events received since the last call."""
+        with self.lock:
+            count, self.events = self.events, 0
+        return count
+
+
+class _CaptureHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+    server: _Capture
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        encoding = (self.headers.get("content-encoding") or "").lower()
+        try:
+            if encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                body = zlib.decompress(body)
+        except (OSError, zlib.error):
+            body = b""
+        # An envelope: a header line, then per item a header line and a payload line.
+        events = 0
+        for line in body.split(b"\n"):
+            if line.startswith(b"{") and b'"type"' in line:
+                try:
+                    events += json.loads(line).get("type") == "event"
+                except ValueError:
+                    continue
+        with self.server.lock:
+            self.server.events += events
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 def _free_port() -> int:
@@ -36,17 +131,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _client(port: int, connections: int, until: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """One process: ``connections`` keep-alive connections round-robin, count 200s."""
+def _client(port: int, path: str, status: int, connections: int, until: float,
+            out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """One process: ``connections`` keep-alive connections round-robin; count expected statuses."""
     conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(connections)]
     done = errors = 0
     while time.monotonic() < until:
         for conn in conns:
             try:
-                conn.request("GET", "/health")
+                conn.request("GET", path)
                 reply = conn.getresponse()
                 reply.read()
-                if reply.status == 200:
+                if reply.status == status:
                     done += 1
                 else:
                     errors += 1
@@ -56,49 +152,12 @@ def _client(port: int, connections: int, until: float, out: multiprocessing.Queu
     out.put((done, errors))
 
 
-def _start(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
-    env.update(env_extra)
-    proc = subprocess.Popen(
-        serve_command(port, quiet=True),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the runtime did not start; run the bench from the repository root")
-
-
-def _measure(env_extra: dict[str, str], seconds: float, procs: int, conns: int) -> float:
-    proc, port = _start(env_extra)
-    try:
-        # Warm-up: first requests pay for imports and lazy set-up in the worker.
-        _run_load(port, 1.0, procs, conns)
-        done, errors = _run_load(port, seconds, procs, conns)
-        if errors:
-            print(f"  ({errors} failed requests)", file=sys.stderr)
-        return done / seconds
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def _run_load(port: int, seconds: float, procs: int, conns: int) -> tuple[int, int]:
+def _run_load(port: int, path: str, seconds: float, procs: int, conns: int) -> tuple[int, int]:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     until = time.monotonic() + seconds
-    workers = [ctx.Process(target=_client, args=(port, conns, until, out)) for _ in range(procs)]
+    workers = [ctx.Process(target=_client, args=(port, path, ROUTES[path], conns, until, out))
+               for _ in range(procs)]
     for worker in workers:
         worker.start()
     results = [out.get(timeout=seconds + 30) for _ in workers]
@@ -107,31 +166,147 @@ def _run_load(port: int, seconds: float, procs: int, conns: int) -> tuple[int, i
     return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One run: requests per second, and the events the endpoint received while it was measured."""
+
+    rate: float
+    requests: int
+    events: int
+
+
+def _measure(mode: str, path: str, args: argparse.Namespace, capture: _Capture) -> Measured:
+    """Start the runtime in ``mode`` ("on"/"off"), check that mode took effect, load ``path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env["SENTRY_TEST_ROUTES"] = "on"
+    if mode == "on":
+        env["SENTRY_DSN"] = f"http://{'0' * 32}@127.0.0.1:{capture.port}/1"
+    else:
+        env["SENTRY_ENABLED"] = "false"
+    port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(serve_command(port, quiet=True), cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                health = _wait_health(port, proc)
+            except BenchFailed as exc:
+                log.seek(0)
+                tail = "\n".join(log.read().decode("utf-8", "replace").strip().splitlines()[-15:])
+                raise BenchFailed(f"{mode} run: {exc}\n--- runtime log ---\n{tail}") from None
+            if health.get("error_tracking") != mode:
+                raise BenchFailed(f"{mode} run: /health says error_tracking={health.get('error_tracking')!r}")
+            capture.take()
+            _run_load(port, path, 1.0, args.client_processes, args.connections)  # warm-up
+            time.sleep(0.2)  # let the warm-up's events land before counting
+            capture.take()
+            done, errors = _run_load(port, path, args.seconds, args.client_processes, args.connections)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        events = capture.take()  # includes what the shutdown flush sent
+        log.seek(0)
+        first = log.read(64 * 1024).decode("utf-8", "replace")
+    startup = next((line for line in first.splitlines() if "error tracking:" in line), "")
+    if f"error tracking: {mode.upper()}" not in startup:
+        raise BenchFailed(f"{mode} run: the start-up log does not say tracking is {mode}: {startup or first[:300]!r}")
+    if errors:
+        raise BenchFailed(f"{mode} run of {path}: {errors} request(s) failed or had a status other than "
+                          f"{ROUTES[path]}")
+    if mode == "off" and events:
+        raise BenchFailed(f"off run of {path}: the endpoint received {events} event(s)")
+    if mode == "on" and ROUTES[path] >= 500 and not events:
+        raise BenchFailed(f"on run of {path}: no event reached the endpoint")
+    return Measured(done / args.seconds, done, events)
+
+
+def _wait_health(port: int, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60  # generous: a busy 2-core machine
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchFailed(f"the runtime exited with code {proc.returncode} before answering")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            reply = conn.getresponse()
+            if reply.status == 200:
+                return dict(json.loads(reply.read()))
+        except (OSError, http.client.HTTPException, ValueError):
+            time.sleep(0.05)
+    raise BenchFailed("the runtime did not answer /health within 60 s")
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"# {now}, nproc {os.cpu_count()}, {model}, Python {platform.python_version()}"
+
+
 def main() -> int:
-    """Measure, print req/s for each mode and the on/off ratio."""
+    """Measure both routes in both modes, alternating; print per-round overheads and their spread."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4, help="per client process")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error("--rounds must be at least 1 and --seconds positive")
     if not (Path(sys.executable).parent / "granian").exists():
         print("granian is not installed in this venv; run `make venv` first", file=sys.stderr)
         return 2
 
-    off_env = {"SENTRY_ENABLED": "false"}
-    on_env = {"SENTRY_DSN": f"http://{'0' * 32}@127.0.0.1:{_free_port()}/1"}
-    off: list[float] = []
-    on: list[float] = []
-    for round_no in range(1, args.rounds + 1):
-        off.append(_measure(off_env, args.seconds, args.client_processes, args.connections))
-        on.append(_measure(on_env, args.seconds, args.client_processes, args.connections))
-        print(f"round {round_no}: off {off[-1]:,.0f} req/s, on {on[-1]:,.0f} req/s")
-    off_med, on_med = statistics.median(off), statistics.median(on)
-    ratio = on_med / off_med
-    print(f"tracking off: {off_med:,.0f} req/s (median of {args.rounds})")
-    print(f"tracking on:  {on_med:,.0f} req/s (median of {args.rounds})")
-    print(f"ratio on/off: {ratio:.3f}  (overhead {100 * (1 - ratio):.1f} %, target <= 10 %)")
+    sinks: list[TextIO] = [sys.stdout]
+    record = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
+    if record:
+        sinks.append(record)
+
+    def say(line: str = "") -> None:
+        for sink in sinks:
+            print(line, file=sink, flush=True)
+
+    capture = _Capture()
+    threading.Thread(target=capture.serve_forever, daemon=True).start()
+    try:
+        say(_machine())
+        say(f"granian 1 worker; load: {args.client_processes} client processes x {args.connections} keep-alive "
+            f"connections; per run 1 s warm-up + {args.seconds:g} s measured; {args.rounds} rounds, order "
+            "alternating (odd rounds off->on, even rounds on->off)")
+        say("overhead = 1 - on/off of the same round (negative: on was faster, i.e. noise)")
+        for path in ROUTES:
+            say()
+            say(f"{path} (expects {ROUTES[path]})")
+            overheads = []
+            for round_no in range(1, args.rounds + 1):
+                order = ("off", "on") if round_no % 2 else ("on", "off")
+                result = {mode: _measure(mode, path, args, capture) for mode in order}
+                overhead = 1 - result["on"].rate / result["off"].rate
+                overheads.append(overhead)
+                sent = (f", {result['on'].events:,} events received for {result['on'].requests:,} requests"
+                        if ROUTES[path] >= 500 else "")
+                say(f"  round {round_no} ({order[0]} first): off {result['off'].rate:,.0f} req/s, "
+                    f"on {result['on'].rate:,.0f} req/s, overhead {100 * overhead:+.1f} %{sent}")
+            say(f"  overhead median {100 * statistics.median(overheads):+.1f} % "
+                f"[min {100 * min(overheads):+.1f} %, max {100 * max(overheads):+.1f} %] over {args.rounds} rounds")
+    except BenchFailed as exc:
+        say(f"benchmark failed: {exc}")
+        return 1
+    finally:
+        capture.shutdown()
+        if record:
+            record.close()
     return 0
 
 

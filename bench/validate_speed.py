@@ -1,115 +1,266 @@
 #!/usr/bin/env python3
 """specledger vs the reference CLI (OpenSpec 1.13.2) on the same large repository, in one run.
 
-    python bench/validate_speed.py [--repeat 5] [--changes 500] [--specs 200]
+    python bench/validate_speed.py [--rounds 5] [--changes 500] [--specs 200] [--output FILE]
 
-Generates the repository with ../shared/bench/gen_large.py, installs the reference CLI from npm
-into bench/.reference/ when it is missing (npm must be able to reach its registry), then times
-each command for both tools (median of --repeat wall-clock runs, peak RSS from wait4) and prints
-the ratio reference / specledger (above 1: specledger is faster). It also reports how many
-items the two tools judge differently, since speed without agreement means nothing.
+Generates the repository with shared/bench/gen_large.py (``$SPECLEDGER_SHARED``, which `make`
+exports, or ../shared beside the repository), installs the reference CLI with ``npm ci`` from the
+lock in bench/reference/ into bench/.reference/ when it is missing, then measures each command:
+
+* one warm-up run of each tool (page cache, node's compile cache, Python's bytecode), untimed;
+* ``--rounds`` rounds, each running both tools back to back, the reference first in odd rounds and
+  specledger first in even ones, so that drift on a shared machine hits both alike;
+* per round the ratio reference / specledger (above 1: specledger is faster); reported as the
+  median with its min and max, next to the median wall times and the peak RSS (from wait4).
+
+Every run is checked, warm-up included: the exit code must be 0 (1 for validate when the JSON says
+an item failed, and only then), stdout must be the command's JSON, stderr must be empty, and the
+answer must be the same in every round. A run that fails a check stops the benchmark with exit 1
+and its stderr, instead of being timed as a success.
+
+The two tools' answers are compared too, since speed without agreement means nothing: validate's
+verdict per item, list's task counts per change and requirement counts per spec. Differences that
+come only from specledger's cross-change overlap warning (a deliberate addition, which fails an item
+under --strict) are counted apart; any other difference makes the exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared")
+REFERENCE_LOCK_DIR = REPO / "bench" / "reference"
 REFERENCE_DIR = REPO / "bench" / ".reference"
 REFERENCE_VERSION = "1.13.2"
 COMMANDS = [
+    ["validate", "--all", "--json"],
     ["validate", "--all", "--strict", "--json"],
     ["validate", "--specs", "--strict", "--json"],
     ["validate", "change-0000", "--strict", "--json"],
     ["list", "--json"],
     ["list", "--specs", "--json"],
 ]
+# Only this finding of specledger's may explain a verdict the reference does not share.
+DELIBERATE = {"change-overlap"}
+
+
+class RunFailed(Exception):
+    """A run crashed, exited with an unexpected code, printed on stderr or answered differently."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed run: wall time, peak RSS and its answer, reduced to what the tools must agree on."""
+
+    seconds: float
+    rss_kib: int
+    answer: dict[str, Any]
+
+
+def validate_answer(data: Any, code: int) -> dict[str, Any]:
+    """item -> (valid, codes of its ERROR/WARNING findings); the exit code must match the items."""
+    items = data["items"]
+    answer = {
+        f"{item['type']}:{item['id']}": (
+            bool(item["valid"]),
+            tuple(sorted({issue.get("code", "") for issue in item["issues"] if issue["level"] != "INFO"})),
+        )
+        for item in items
+    }
+    failed = sum(not valid for valid, _ in answer.values())
+    if code != (1 if failed else 0):
+        raise RunFailed(f"exit code {code} with {failed} failed item(s) in the JSON")
+    return answer
+
+
+def list_answer(data: Any, code: int) -> dict[str, Any]:
+    """change -> (completedTasks, totalTasks), or spec -> requirementCount; exit code 0."""
+    if code != 0:
+        raise RunFailed(f"exit code {code}")
+    if "changes" in data:
+        return {f"change:{c['name']}": (c["completedTasks"], c["totalTasks"]) for c in data["changes"]}
+    return {f"spec:{s['id']}": s["requirementCount"] for s in data["specs"]}
+
+
+def run_once(argv: list[str], cwd: Path, env: dict[str, str], reduce: Callable[[Any, int], dict[str, Any]]) -> Run:
+    """Time one run and check it; raise RunFailed (with its stderr) when anything is off."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    what = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
+    try:
+        if proc.returncode < 0:
+            raise RunFailed(f"killed by signal {-proc.returncode}")
+        if stderr.strip():
+            raise RunFailed("wrote on stderr")
+        try:
+            data = json.loads(stdout)
+        except ValueError:
+            raise RunFailed(f"exit code {proc.returncode}, stdout is not JSON") from None
+        answer = reduce(data, proc.returncode)
+    except (RunFailed, KeyError, TypeError) as exc:
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        message = str(exc) if isinstance(exc, RunFailed) else f"unexpected JSON ({exc!r})"
+        raise RunFailed(f"{what}: {message}" + (f"\n--- stderr ---\n{tail}" if tail else "")) from None
+    return Run(elapsed, usage.ru_maxrss, answer)
+
+
+def compare(ref: dict[str, Any], ours: dict[str, Any], validate: bool) -> tuple[int, int, int]:
+    """(items compared, differences, of which explained by the deliberate overlap warning)."""
+    keys = ref.keys() | ours.keys()
+    # validate: the verdict (valid or not) per item; list: the counts themselves.
+    def same(key: str) -> bool:
+        return key in ref and key in ours and (ref[key][0] == ours[key][0] if validate else ref[key] == ours[key])
+
+    differ = [key for key in sorted(keys) if not same(key)]
+    explained = 0
+    if validate:
+        for key in differ:
+            if key in ref and key in ours and ref[key][0] and not ours[key][0]:
+                extra = set(ours[key][1]) - set(ref[key][1])
+                if extra and extra <= DELIBERATE:
+                    explained += 1
+    return len(keys), len(differ), explained
 
 
 def reference_bin() -> Path:
+    """The reference CLI, installed from bench/reference/package-lock.json when missing."""
     binary = REFERENCE_DIR / "node_modules" / ".bin" / "openspec"
-    if not binary.exists():
-        print(f"installing @fission-ai/openspec@{REFERENCE_VERSION} into {REFERENCE_DIR} ...", file=sys.stderr)
+    lock = REFERENCE_LOCK_DIR / "package-lock.json"
+    stamp = REFERENCE_DIR / "package-lock.json"
+    if not binary.exists() or not stamp.exists() or stamp.read_bytes() != lock.read_bytes():
+        print(f"installing @fission-ai/openspec@{REFERENCE_VERSION} into {REFERENCE_DIR} (npm ci) ...",
+              file=sys.stderr)
         REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(REFERENCE_DIR),
-                        f"@fission-ai/openspec@{REFERENCE_VERSION}"], check=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(REFERENCE_LOCK_DIR / name, REFERENCE_DIR / name)
+        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund", "--prefix", str(REFERENCE_DIR)],
+                       check=True, stdout=subprocess.DEVNULL)
     return binary
 
 
-def run_wait4(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall time, peak RSS (KiB) and stdout of one run."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.DEVNULL)
-        _, _, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        proc.returncode = 0  # reaped by wait4 above
-        out.seek(0)
-        return elapsed, usage.ru_maxrss, out.read().decode("utf-8", "replace")
-
-
-def verdicts(text: str) -> dict[str, tuple[bool, set[str]]]:
-    """item -> (valid, codes of its ERROR/WARNING findings)."""
+def machine() -> str:
+    """Date, cores and CPU model: the context every figure needs."""
+    model = "unknown CPU"
     try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return {f"{i['type']}:{i['id']}": (bool(i["valid"]), {x.get("code", "") for x in i["issues"]
-                                                          if x["level"] != "INFO"})
-            for i in data.get("items", [])}
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (f"# {now}, nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
+            f"node {node}, reference @fission-ai/openspec {REFERENCE_VERSION}")
+
+
+def spread(values: list[float]) -> str:
+    """Median [min-max] of per-round ratios."""
+    return f"{statistics.median(values):.2f}x [{min(values):.2f}-{max(values):.2f}]"
 
 
 def main() -> int:
+    """Generate the repository, measure every command interleaved, print and record the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--changes", type=int, default=500)
     ap.add_argument("--specs", type=int, default=200)
+    ap.add_argument("--output", type=Path, help="also write the report to this file")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     generator = SHARED / "bench" / "gen_large.py"
     if not generator.is_file():
-        print(f"missing {generator}: shared/ must sit beside the repository", file=sys.stderr)
+        print(f"missing {generator}: set SPECLEDGER_SHARED (make passes SHARED) or put shared/ beside the "
+              "repository", file=sys.stderr)
         return 2
-    if shutil.which("npm") is None:
-        print("npm is not installed: the reference CLI cannot be measured", file=sys.stderr)
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        print("node and npm are needed to install and run the reference CLI", file=sys.stderr)
         return 2
     ours = Path(sys.executable).parent / "spec"
     ref = reference_bin()
     env = dict(os.environ, OPENSPEC_TELEMETRY="0", DO_NOT_TRACK="1", NO_COLOR="1", CI="1")
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        root = Path(tmp) / "large"
-        subprocess.run([sys.executable, str(generator), str(root), "--changes", str(args.changes),
-                        "--specs", str(args.specs)], check=True, stdout=subprocess.DEVNULL)
-        files = sum(len(f) for _, _, f in os.walk(root))
-        size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        print(f"repository: {args.changes} changes, {args.specs} specs, {files} files, {size / 1e6:.1f} MB; "
-              f"median of {args.repeat} runs each\n")
-        print(f"{'command':<42} {'reference':>10} {'specledger':>11} {'ratio':>7} {'RSS ref/ours (MiB)':>20}")
-        for command in COMMANDS:
-            rows = {}
-            outputs = {}
-            for name, argv in (("ref", [str(ref), *command]), ("ours", [str(ours), *command])):
-                runs = [run_wait4(argv, root, env) for _ in range(args.repeat)]
-                rows[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-                outputs[name] = runs[-1][2]
-            ratio = rows["ref"][0] / rows["ours"][0]
-            print(f"{' '.join(command):<42} {rows['ref'][0]:>9.2f}s {rows['ours'][0]:>10.2f}s {ratio:>6.1f}x "
-                  f"{rows['ref'][1] / 1024:>9.0f} / {rows['ours'][1] / 1024:<8.0f}")
-            if command[0] == "validate":
-                a, b = verdicts(outputs["ref"]), verdicts(outputs["ours"])
-                differ = sorted(k for k in a if k not in b or a[k][0] != b[k][0])
-                overlap_only = [k for k in differ if k in b and b[k][1] == {"change-overlap"}]
-                print(f"    verdicts differ on {len(differ)} of {len(a)} items; {len(overlap_only)} of them only "
-                      "for the cross-change overlap warning (a deliberate addition)")
+    sinks: list[TextIO] = [sys.stdout]
+    record = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
+    if record:
+        sinks.append(record)
+
+    def say(line: str = "") -> None:
+        for sink in sinks:
+            print(line, file=sink, flush=True)
+
+    unexplained = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            root = Path(tmp) / "large"
+            subprocess.run([sys.executable, str(generator), str(root), "--changes", str(args.changes),
+                            "--specs", str(args.specs)], check=True, stdout=subprocess.DEVNULL)
+            files = sum(len(f) for _, _, f in os.walk(root))
+            size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+            say(machine())
+            say(f"repository: {args.changes} changes, {args.specs} specs, {files} files, {size / 1e6:.1f} MB; "
+                f"1 warm-up + {args.rounds} interleaved rounds per command")
+            say("ratio = reference / specledger wall time per round: median [min-max]; times are medians")
+            say()
+            say(f"{'command':<38} {'reference':>9} {'specledger':>10}  {'ratio median [min-max]':<24} "
+                f"{'RSS MiB ref/ours':>16}")
+            for command in COMMANDS:
+                reduce = validate_answer if command[0] == "validate" else list_answer
+                tools = {"ref": [str(ref), *command], "ours": [str(ours), *command]}
+                runs: dict[str, list[Run]] = {"ref": [], "ours": []}
+                warm = {name: run_once(argv, root, env, reduce) for name, argv in tools.items()}
+                ratios = []
+                for round_no in range(1, args.rounds + 1):
+                    order = ("ref", "ours") if round_no % 2 else ("ours", "ref")
+                    for name in order:
+                        run = run_once(tools[name], root, env, reduce)
+                        if run.answer != warm[name].answer:
+                            raise RunFailed(f"{' '.join(command)}: {name} answered differently in round {round_no}")
+                        runs[name].append(run)
+                    ratios.append(runs["ref"][-1].seconds / runs["ours"][-1].seconds)
+                med = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
+                rss = {name: max(r.rss_kib for r in rs) / 1024 for name, rs in runs.items()}
+                say(f"{' '.join(command):<38} {med['ref']:>8.2f}s {med['ours']:>9.2f}s  {spread(ratios):<24} "
+                    f"{rss['ref']:>7.0f} / {rss['ours']:<7.0f}")
+                say("    per round: " + ", ".join(f"{r:.2f}" for r in ratios))
+                total, differ, explained = compare(warm["ref"].answer, warm["ours"].answer, command[0] == "validate")
+                unexplained += differ - explained
+                what = "verdicts" if command[0] == "validate" else "counts"
+                say(f"    {what} differ on {differ} of {total} items" +
+                    (f" ({explained} only through specledger's cross-change overlap warning)" if explained else ""))
+        if unexplained:
+            say(f"benchmark failed: {unexplained} difference(s) between the tools are not explained by the "
+                "overlap warning")
+            return 1
+    except RunFailed as exc:
+        say(f"benchmark failed: {exc}")
+        return 1
+    finally:
+        if record:
+            record.close()
     return 0
 
 
