@@ -253,7 +253,9 @@ class Validator:
         try:
             result = merge_delta(delta.id, current, delta, change)
         except MergeError as err:
-            return [*found, error("archive-would-refuse", f"archive would refuse this delta: {err}", rel)]
+            refusals = [error("archive-would-refuse", f"archive would refuse this delta: {c.message}", rel, c.line)
+                        for c in err.conflicts]
+            return [*found, *refusals]
         main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         before: set[tuple[str, str]] = set()
         if current is not None:

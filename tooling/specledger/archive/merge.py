@@ -18,8 +18,21 @@ from specledger.parse.blocks import fold_name, split_requirements
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """One reason archive must refuse a delta, at a line of the delta file when there is one."""
+
+    message: str
+    line: int | None = None
+
+
 class MergeError(Exception):
-    """Archive must refuse this delta; the message says why, naming the spec and requirement."""
+    """Archive must refuse this delta: every conflict found, each naming the spec and requirement."""
+
+    def __init__(self, conflicts: list[Conflict] | str) -> None:
+        listed = [Conflict(conflicts)] if isinstance(conflicts, str) else list(conflicts)
+        self.conflicts = sorted(listed, key=lambda c: c.line or 0)  # in the order of the file
+        super().__init__("; ".join(c.message for c in self.conflicts))
 
 
 @dataclass
@@ -38,37 +51,48 @@ def header_of(name: str) -> str:
 
 def prechecks(delta: Delta) -> list[str]:
     """Conflicts inside one delta that make it unmergeable (each becomes a finding or a refusal)."""
-    problems: list[str] = []
-    for kind, names in (
-        ("ADDED", [b.name for b in delta.added]),
-        ("MODIFIED", [b.name for b in delta.modified]),
-        ("REMOVED", [n for n, _ in delta.removed]),
+    return [c.message for c in precheck_conflicts(delta)]
+
+
+def precheck_conflicts(delta: Delta) -> list[Conflict]:
+    """``prechecks`` with the delta line of each conflict (its second occurrence, for duplicates)."""
+    problems: list[Conflict] = []
+    added_lines = {b.name: b.line for b in delta.added}
+    modified_lines = {b.name: b.line for b in delta.modified}
+    removed_lines = dict(delta.removed)
+    for kind, entries in (
+        ("ADDED", [(b.name, b.line) for b in delta.added]),
+        ("MODIFIED", [(b.name, b.line) for b in delta.modified]),
+        ("REMOVED", list(delta.removed)),
+        ("RENAMED FROM", [(r.old, r.line) for r in delta.renamed]),
+        ("RENAMED TO", [(r.new, r.line) for r in delta.renamed]),
     ):
-        for name, count in Counter(names).items():
-            if count > 1:
-                problems.append(f'"{name}" appears {count} times in {kind}')
-    for label, names in (("FROM", [r.old for r in delta.renamed]), ("TO", [r.new for r in delta.renamed])):
-        for name, count in Counter(names).items():
-            if count > 1:
-                problems.append(f'"{name}" appears {count} times as a RENAMED {label}')
-    added = {b.name for b in delta.added}
-    modified = {b.name for b in delta.modified}
-    removed = {n for n, _ in delta.removed}
+        counts = Counter(name for name, _ in entries)
+        seen: set[str] = set()
+        reported: set[str] = set()
+        label = f"as a {kind}" if kind.startswith("RENAMED") else f"in {kind}"
+        for name, line in entries:
+            if name in seen and name not in reported:
+                problems.append(Conflict(f'"{name}" appears {counts[name]} times {label}', line))
+                reported.add(name)
+            seen.add(name)
+    added, modified, removed = set(added_lines), set(modified_lines), set(removed_lines)
     removed_folded = {fold_name(n): n for n in removed}
     for name in sorted(modified & removed):
-        problems.append(f'"{name}" is both MODIFIED and REMOVED')
+        problems.append(Conflict(f'"{name}" is both MODIFIED and REMOVED', removed_lines[name]))
     for name in sorted(modified & added):
-        problems.append(f'"{name}" is both MODIFIED and ADDED')
+        problems.append(Conflict(f'"{name}" is both MODIFIED and ADDED', added_lines[name]))
     for name in sorted(added & removed):
-        problems.append(f'"{name}" is both ADDED and REMOVED')
+        problems.append(Conflict(f'"{name}" is both ADDED and REMOVED', removed_lines[name]))
     for rename in delta.renamed:
         if rename.old in modified:
-            problems.append(f'MODIFIED uses the old name "{rename.old}"; after the RENAMED it is "{rename.new}"')
+            problems.append(Conflict(
+                f'MODIFIED uses the old name "{rename.old}"; after the RENAMED it is "{rename.new}"',
+                modified_lines[rename.old]))
         if rename.new in added:
-            problems.append(f'RENAMED target "{rename.new}" is also ADDED')
-        spelled = removed_folded.get(fold_name(rename.old))
-        if spelled is not None:
-            problems.append(f'"{rename.old}" is both RENAMED and REMOVED')
+            problems.append(Conflict(f'RENAMED target "{rename.new}" is also ADDED', added_lines[rename.new]))
+        if removed_folded.get(fold_name(rename.old)) is not None:
+            problems.append(Conflict(f'"{rename.old}" is both RENAMED and REMOVED', rename.line))
     return problems
 
 
@@ -102,17 +126,20 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
     Raises ``MergeError`` when archive must refuse; never touches the filesystem.
     """
     result = MergeResult(text="")
-    if delta.unpaired:
-        side, name, line = delta.unpaired[0]
+    conflicts: list[Conflict] = []
+    for side, name, line in delta.unpaired:
         other = "TO" if side == "FROM" else "FROM"
-        raise MergeError(f'{spec_id}: RENAMED {side} "{name}" on line {line} has no matching {other}: line')
+        conflicts.append(Conflict(f'{spec_id}: RENAMED {side} "{name}" on line {line} has no matching {other}: line',
+                                  line))
     for name, section, line in delta.orphans:
         where = f'under "## {section}"' if section else "above the first ## section"
         result.warnings.append(
             f'{spec_id}: requirement "{name}" (line {line}) is {where}, not in a delta section; not applied')
-    problems = prechecks(delta)
-    if problems:
-        raise MergeError(f"{spec_id}: {problems[0]}")
+    conflicts.extend(Conflict(f"{spec_id}: {c.message}", c.line) for c in precheck_conflicts(delta))
+    if conflicts:
+        # Conflicts inside the delta make its operations ambiguous: report them before judging
+        # the operations against the spec.
+        raise MergeError(conflicts)
     if delta.operation_count == 0:
         raise MergeError(f"{spec_id}: the delta has no ADDED, MODIFIED, REMOVED or RENAMED requirement to apply")
 
@@ -155,30 +182,34 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
                 continue  # already renamed
             near = _near_miss(rename.old, names())
             hint = f', but "{header_of(near)}" exists; fix the header to match it exactly' if near else ""
-            raise MergeError(f'{spec_id}: RENAMED source "{header_of(rename.old)}" not found{hint}')
+            conflicts.append(Conflict(f'{spec_id}: RENAMED source "{header_of(rename.old)}" not found{hint}',
+                                      rename.line))
+            continue
         if index_of(rename.new) is not None:
-            raise MergeError(f'{spec_id}: RENAMED target "{header_of(rename.new)}" already exists')
+            conflicts.append(Conflict(f'{spec_id}: RENAMED target "{header_of(rename.new)}" already exists',
+                                      rename.line))
+            continue
         near = _near_miss(rename.new, names())
         if near is not None and near != rename.old:
-            raise MergeError(
+            conflicts.append(Conflict(
                 f'{spec_id}: RENAMED target "{header_of(rename.new)}" differs from the existing '
-                f'"{header_of(near)}" only in case or spacing; choose a distinct name'
-            )
+                f'"{header_of(near)}" only in case or spacing; choose a distinct name', rename.line))
+            continue
         old = blocks[at]
         assert old is not None
         blocks[at] = Block(rename.new, old.line, [header_of(rename.new), *old.lines[1:]], old.body, old.scenarios,
                            old.empty_scenario_headers)
         result.renamed += 1
 
-    for name, _line in delta.removed:
+    for name, line in delta.removed:
         at = index_of(name)
         if at is None:
             near = _near_miss(name, names())
             if near is not None:
-                raise MergeError(
+                conflicts.append(Conflict(
                     f'{spec_id}: REMOVED "{header_of(name)}" not found, but "{header_of(near)}" exists; '
-                    "fix the header to match it exactly"
-                )
+                    "fix the header to match it exactly", line))
+                continue
             result.warnings.append(f'{spec_id}: REMOVED requirement "{name}" is not in the spec; already removed')
             continue
         blocks[at] = None
@@ -189,16 +220,18 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
         if at is None:
             near = _near_miss(block.name, names())
             hint = f', but "{header_of(near)}" exists; fix the header to match it exactly' if near else ""
-            raise MergeError(f'{spec_id}: MODIFIED "{header_of(block.name)}" not found in the main spec{hint}')
+            conflicts.append(Conflict(
+                f'{spec_id}: MODIFIED "{header_of(block.name)}" not found in the main spec{hint}', block.line))
+            continue
         old = blocks[at]
         assert old is not None
         missing = list((Counter(s.name for s in old.scenarios) - Counter(s.name for s in block.scenarios)).elements())
         if missing:
             listed = ", ".join(f'"{m}"' for m in missing)
-            raise MergeError(
+            conflicts.append(Conflict(
                 f'{spec_id}: MODIFIED "{block.name}" would drop scenario(s) the main spec has: {listed}; '
-                "copy them into the MODIFIED block (it replaces the whole requirement)"
-            )
+                "copy them into the MODIFIED block (it replaces the whole requirement)", block.line))
+            continue
         if old.text().strip() != block.text().strip():
             result.modified += 1
         blocks[at] = block
@@ -210,15 +243,21 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
             assert existing is not None
             if existing.text().strip() == block.text().strip():
                 continue  # already there, identical
-            raise MergeError(f'{spec_id}: ADDED "{header_of(block.name)}" already exists with different text')
+            conflicts.append(Conflict(
+                f'{spec_id}: ADDED "{header_of(block.name)}" already exists with different text', block.line))
+            continue
         near = _near_miss(block.name, names())
         if near is not None:
-            raise MergeError(
+            conflicts.append(Conflict(
                 f'{spec_id}: ADDED "{header_of(block.name)}" differs from the existing "{header_of(near)}" '
-                "only in case or spacing; use MODIFIED with that exact header, or choose a distinct name"
-            )
+                "only in case or spacing; use MODIFIED with that exact header, or choose a distinct name",
+                block.line))
+            continue
         blocks.append(block)
         result.added += 1
+
+    if conflicts:
+        raise MergeError(conflicts)
 
     result.text = _recompose(current, layout.header_index, layout.end_index, layout.preamble, blocks)
     return result

@@ -115,7 +115,9 @@ def build_plan(
         try:
             result = merge_delta(delta.id, current, delta, change)
         except MergeError as err:
-            raise RefusedError(f"{err}; no files were changed", path=workspace.rel(delta_file.path),
+            listed = "; ".join(f"line {c.line}: {c.message}" if c.line else c.message for c in err.conflicts)
+            raise RefusedError(f"{len(err.conflicts)} conflict(s): {listed}; no files were changed",
+                               path=workspace.rel(delta_file.path), line=err.conflicts[0].line,
                                code="archive_spec_update_failed") from err
         warnings.extend(result.warnings)
         counts = dict(added=result.added, modified=result.modified, removed=result.removed, renamed=result.renamed)
