@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,13 @@ def _set_default(project: Project, original: str, cell: str) -> None:
     )
 
 
+def _invisible(text: str) -> list[str]:
+    """Control, format and separator characters other than LF (a terminal or a reader trips on them)."""
+    return [
+        f"U+{ord(c):04X}" for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+    ]
+
+
 @dataclass
 class Outcome:
     result: Result
@@ -121,6 +129,7 @@ def _generate_and_judge(
         # end a line, or stack.compose.read_env_file (and any splitlines() reader) sees more lines
         text = (project.root / ENV_FILE).read_text(encoding="utf-8")
         assert text.splitlines() == text.split("\n")[:-1]
+        assert _invisible(text) == [], _invisible(text)
         assert read_env_file(project.root / ENV_FILE) == expected
         baseline, _ = _environment(folder, empty)
         names, stray = _environment(folder, project.root / ENV_FILE)
@@ -194,6 +203,22 @@ def test_line_breaks_in_the_cell_end_in_an_error_at_the_row(
     for cell in ("`8080\rEXTRA=1`", "`8080\nEXTRA=1`", "`8080\r\nEXTRA=1`"):
         outcome = _generate_and_judge(project, outside, compose_files, cell)
         assert outcome.result.exit_code == 2, cell
+
+
+def test_hostile_description_stays_one_comment_line(
+    project: Project, outside: Path, compose_files: tuple[Path, Path]
+) -> None:
+    """Descriptions become `# ...` comments: line breaks of any kind and control characters are
+    folded into spaces, so a description can neither start a variable nor hide an escape code."""
+    row = "| Host port of the runtime. |"
+    hostile = "Port\x0bEXTRA_A=1\u2028EXTRA_B=2\x85EXTRA_C=3\x1b[2J\x1eEXTRA_D=4 \u202eend"
+    original = project.spec.read_text(encoding="utf-8")
+    assert row in original
+    project.spec.write_text(original.replace(row, f"| {hostile} |", 1), encoding="utf-8")
+    outcome = _generate_and_judge(project, outside, compose_files, "`8080`")
+    assert outcome.result.exit_code == 0, outcome.result.stderr
+    text = (project.root / ENV_FILE).read_text(encoding="utf-8")
+    assert "# Port EXTRA_A=1 EXTRA_B=2 EXTRA_C=3 [2J EXTRA_D=4 end\nRUNTIME_PORT=8080\n" in text
 
 
 HOSTILE = [
