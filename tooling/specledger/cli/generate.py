@@ -22,9 +22,10 @@ from specledger.cli.common import EXIT_FINDINGS, EXIT_USAGE, handles_errors, ope
 def generate(check: bool, dry_run: bool) -> None:
     """Render generated files (config, env example, docs) from the specs.
 
-    Targets are the [[tool.specledger.generate]] tables of pyproject.toml. Everything is rendered
-    before anything is written, and each file is replaced atomically. Written files and diffs go
-    to stdout, the summary to stderr.
+    Targets are the [[tool.specledger.generate]] tables of pyproject.toml; templates run in
+    jinja2's sandbox and every path must stay inside the project. Everything is rendered before
+    anything is written, and then every changed file is written or none is (a read-only folder
+    leaves all outputs as they were). Written files and diffs go to stdout, the summary to stderr.
     """
     from specledger import generate as core  # local: keeps jinja2 out of other commands' start-up
 

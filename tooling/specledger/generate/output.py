@@ -154,6 +154,8 @@ def _stage(workspace: Workspace, staged: list[_Staged]) -> None:
             entry.temp = Path(name)
             write_file_durably(entry.temp, entry.item.text.encode("utf-8"), exclusive=False)
             os.chmod(entry.temp, mode)
+        for folder in {entry.path.parent for entry in staged}:
+            fsync_dir(folder)
     except OSError as err:
         _unstage(staged, created)
         output = current.item.output if current is not None else "?"
@@ -165,8 +167,6 @@ def _stage(workspace: Workspace, staged: list[_Staged]) -> None:
     except BaseException:
         _unstage(staged, created)
         raise
-    for folder in {entry.path.parent for entry in staged}:
-        fsync_dir(folder)
 
 
 def _commit(staged: list[_Staged]) -> None:
@@ -187,8 +187,15 @@ def _commit(staged: list[_Staged]) -> None:
             ) from err
         entry.temp = None
         done.append(entry.item.output)
-    for folder in {entry.path.parent for entry in staged}:
-        fsync_dir(folder)
+    try:
+        for folder in {entry.path.parent for entry in staged}:
+            fsync_dir(folder)
+    except OSError as err:
+        raise SpecledgerError(
+            f"wrote {', '.join(done)}, but the folder could not be synced to disk: "
+            f"{err.strerror or err}",
+            code="generate_write_failed",
+        ) from err
 
 
 def write_changed(workspace: Workspace, rendered: list[Rendered]) -> list[Outcome]:
