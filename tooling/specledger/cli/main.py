@@ -22,7 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "archive": ("specledger.cli.archive", "archive"),
     "generate": ("specledger.cli.generate", "generate"),
     "new": ("specledger.cli.new", "new"),
+    "init": ("specledger.cli.init", "init"),
     "docs": ("specledger.cli.docs", "docs"),
+    "baseline": ("specledger.cli.baseline", "baseline"),
+    "fix": ("specledger.cli.fix", "fix"),
 }
 
 

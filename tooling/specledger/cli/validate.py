@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +15,17 @@ from specledger.errors import SpecledgerError
 from specledger.items import resolve
 from specledger.report import RenderOptions, reporters
 from specledger.validate import ItemReport, Validator
+from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.baseline import BaselineOutcome
+
+
+@dataclass(frozen=True)
+class BaselinedOptions(RenderOptions):
+    """Render options plus the baseline outcome the reporters show (read with ``outcome_of``)."""
+
+    baseline: BaselineOutcome | None = None
 
 
 @click.command("validate")
@@ -29,11 +43,14 @@ from specledger.validate import ItemReport, Validator
               help="findings: only the items that have findings (bulk runs).")
 @click.option("--concurrency", type=int, default=None, hidden=True, help="Accepted for compatibility; ignored.")
 @click.option("--no-interactive", is_flag=True, hidden=True, help="Accepted for compatibility; never interactive.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fail only on findings not in this baseline (default: .spec-baseline.json at the root, if any).")
+@click.option("--no-baseline", is_flag=True, help="Ignore any baseline: every finding counts.")
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, item: str | None, all_items: bool, changes: bool, specs: bool, archived: bool,
              item_type: str | None, strict: bool, as_json: bool, fmt: str | None, report_kind: str,
-             concurrency: int | None, no_interactive: bool) -> None:
+             concurrency: int | None, no_interactive: bool, baseline_file: Path | None, no_baseline: bool) -> None:
     """Validate ITEM (a change or a spec), or many with --all, --changes or --specs.
 
     \b
@@ -41,6 +58,10 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
       spec validate add-login            one change (proposal, tasks, design, deltas)
       spec validate --all --strict       everything; warnings fail too (CI)
       spec validate --changes --format github
+      spec validate --all --no-baseline  every finding, known or not
+
+    With a baseline (see `spec baseline`), only findings it does not hold fail the run; known
+    ones are counted, and those no longer found are listed so the baseline can be pruned.
 
     Exit status: 0 valid, 1 findings, 2 usage or unreadable files.
     """
@@ -59,6 +80,12 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
     if report_kind == "findings" and not bulk:
         raise SpecledgerError("--report findings applies to bulk runs (--all, --changes, --specs)",
                               code="invalid_validation_report_request")
+    if baseline_file is not None and no_baseline:
+        raise SpecledgerError("--baseline and --no-baseline contradict each other; give one of them",
+                              code="invalid_baseline_request")
+    if baseline_file is not None and archived:
+        raise SpecledgerError("--baseline does not apply to --archived (archived changes are never recorded)",
+                              code="invalid_baseline_request")
     workspace = open_workspace()
     validator = Validator(workspace)
     started = time.perf_counter()
@@ -76,8 +103,12 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
             want_changes, want_specs = item_type == "change" or changes, item_type == "spec" or specs
         scope = "all" if (want_changes and want_specs) else ("changes" if want_changes else "specs")
         reports = validator.bulk(changes=want_changes, specs=want_specs)
-    opts = RenderOptions(strict=strict, color=use_color(ctx) and fmt == "text",
-                         findings_only=report_kind == "findings", scope=scope)
+    outcome = None
+    if not no_baseline and not archived:
+        reports, outcome = _with_baseline(workspace, validator, reports, baseline_file,
+                                          (kind, item) if item else None, scope)
+    opts = BaselinedOptions(strict=strict, color=use_color(ctx) and fmt == "text",
+                            findings_only=report_kind == "findings", scope=scope, baseline=outcome)
     output = reporters()[fmt](reports, workspace, opts)
     click.echo(output)
     if not as_json:
@@ -85,6 +116,27 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
     if any(r.environment_error for r in reports):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(r.valid(strict) for r in reports) else EXIT_FINDINGS)
+
+
+def _with_baseline(workspace: Workspace, validator: Validator, reports: list[ItemReport], given: Path | None,
+                   item: tuple[str, str] | None, scope: str) -> tuple[list[ItemReport], BaselineOutcome | None]:
+    """Mark the reports' findings known or new against the baseline, when there is one."""
+    from specledger import baseline as core
+
+    if given is not None:
+        path = Path.cwd() / given
+    else:
+        path = workspace.root / core.DEFAULT_NAME
+        if not path.exists() and not path.is_symlink():
+            return reports, None
+    shown = workspace.rel(path)
+    loaded = core.load(path, shown)
+    if item is not None:
+        covers = core.item_scope(*item)
+    else:
+        covers = core.types_scope({"all": ("change", "spec"), "changes": ("change",), "specs": ("spec",)}[scope])
+    marked, outcome = core.apply(reports, loaded, core.AnchorIndex(workspace, validator), covers, shown)
+    return list(marked), outcome
 
 
 def _archived(validator: Validator) -> list[ItemReport]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from specledger.baseline import is_known, outcome_of
 from specledger.findings import Level
 from specledger.report import RenderOptions, text
 from specledger.validate import ItemReport
@@ -23,11 +24,14 @@ def escape_property(value: str) -> str:
 def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOptions) -> str:
     lines = []
     for report in reports:
-        for f in report.findings:
+        for index, f in enumerate(report.findings):
+            if is_known(report, index):
+                continue  # the baseline holds it: no annotation, only the count below
             props = [f"file={escape_property(f.path)}"]
             if f.line:
                 props.append(f"line={f.line}")
             props.append(f"title={escape_property(f'{f.code} ({report.type} {report.id})')}")
             lines.append(f"::{COMMANDS[f.level]} {','.join(props)}::{escape_data(f.message)}")
     lines.append(text.summary_line(reports, opts))
+    lines.extend(text.baseline_lines(outcome_of(opts)))
     return "\n".join(lines)

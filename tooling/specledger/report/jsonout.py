@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from specledger.baseline import BaselineOutcome, is_known, outcome_of
 from specledger.report import RenderOptions
 from specledger.validate import ItemReport
 from specledger.workspace import Workspace
@@ -15,12 +16,26 @@ def root_data(workspace: Workspace) -> dict[str, str]:
     return {"path": str(workspace.root), "source": "nearest"}
 
 
-def item_data(report: ItemReport, strict: bool) -> dict[str, Any]:
+def item_data(report: ItemReport, strict: bool, baselined: bool = False) -> dict[str, Any]:
+    """One item; with a baseline, each issue says whether the baseline holds it."""
+    issues = [f.to_data() for f in report.findings]
+    if baselined:
+        for index, issue in enumerate(issues):
+            issue["baselined"] = is_known(report, index)
     return {
         "id": report.id,
         "type": report.type,
         "valid": report.valid(strict),
-        "issues": [f.to_data() for f in report.findings],
+        "issues": issues,
+    }
+
+
+def baseline_data(outcome: BaselineOutcome) -> dict[str, Any]:
+    return {
+        "path": outcome.path,
+        "known": outcome.known,
+        "new": outcome.new,
+        "gone": [fp.to_data(count) for fp, count in outcome.gone],
     }
 
 
@@ -35,7 +50,11 @@ def summary_data(reports: Sequence[ItemReport], strict: bool) -> dict[str, Any]:
 
 
 def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOptions) -> str:
-    items = [item_data(r, opts.strict) for r in reports]
+    outcome = outcome_of(opts)
+    items = [item_data(r, opts.strict, outcome is not None) for r in reports]
+    summary = summary_data(reports, opts.strict)
+    if outcome is not None:
+        summary["baseline"] = baseline_data(outcome)
     payload: dict[str, Any]
     if opts.findings_only:
         found = [i for i in items if i["issues"]]
@@ -43,10 +62,10 @@ def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOpti
             "report": {"kind": "validation-findings", "version": "1.0", "scope": opts.scope,
                        "returnedItems": len(found), "totalItems": len(items)},
             "itemFindings": found,
-            "summary": summary_data(reports, opts.strict),
+            "summary": summary,
             "root": root_data(workspace),
         }
     else:
-        payload = {"items": items, "summary": summary_data(reports, opts.strict), "version": "1.0",
+        payload = {"items": items, "summary": summary, "version": "1.0",
                    "root": root_data(workspace)}
     return json.dumps(payload, indent=2, ensure_ascii=False)
