@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from site_support import make_repo
-
 from specledger.cli.main import cli
 
 

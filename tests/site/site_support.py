@@ -89,8 +89,8 @@ FILES: dict[str, str] = {
         "## What Changes\n- Email and SMS.\n",
     "openspec/changes/archive/2026-01-10-add-notifications/specs/notifications/spec.md": ARCHIVE_ONE,
     "openspec/changes/archive/2026-02-20-tune-notifications/proposal.md":
-        "# Change: Tune notifications\n\n## Why\nSMS must be fast, the fax is gone, and quiet hours get a clearer name.\n\n"
-        "## What Changes\n- Tune.\n",
+        "# Change: Tune notifications\n\n## Why\n"
+        "SMS must be fast, the fax is gone, and quiet hours get a clearer name.\n\n## What Changes\n- Tune.\n",
     "openspec/changes/archive/2026-02-20-tune-notifications/specs/notifications/spec.md": ARCHIVE_TWO,
     "openspec/changes/rework-notifications/proposal.md": PROPOSAL,
     "openspec/changes/rework-notifications/tasks.md":

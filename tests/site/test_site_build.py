@@ -7,7 +7,6 @@ from pathlib import Path
 
 from conftest import Repo
 from site_support import SCRIPT, broken_links, read_page
-
 from specledger.markdown import parse
 from specledger.parse.blocks import split_requirements
 from specledger.site.markup import slug
@@ -104,8 +103,8 @@ def test_changelog_markdown_lists_the_archive(repo: Repo) -> None:
     assert result.exit_code == 0, result.stderr
     text = result.stdout
     assert text.index("## 2026-02-20: Tune notifications") < text.index("## 2026-01-10: Add notifications")
-    assert ("- **notifications**: modified \u201cSend SMS\u201d; renamed \u201cQuiet hours \u2192 Do not disturb\u201d; "
-            "removed \u201cLegacy fax\u201d") in text
+    assert ("- **notifications**: modified \u201cSend SMS\u201d; "
+            "renamed \u201cQuiet hours \u2192 Do not disturb\u201d; removed \u201cLegacy fax\u201d") in text
     assert "SMS must be fast" in text
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
-
 from specledger.site.output import MANIFEST
 
 

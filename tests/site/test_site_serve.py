@@ -15,7 +15,7 @@ from conftest import Repo
 
 
 def _fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback URL we started
+    with urllib.request.urlopen(url, timeout=5) as response:
         body: bytes = response.read()
     return body.decode("utf-8")
 

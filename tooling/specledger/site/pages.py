@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
+from specledger.model import Delta
 from specledger.site.collect import OpenChange, SiteData, SpecInfo, change_texts
 from specledger.site.markup import Anchors, markdown_html, slug
 from specledger.site.redline import recorded_entries
@@ -115,6 +116,12 @@ class Site:
             taken = Anchors()
             for red in change.redlines:
                 self.redline_anchor[(change.name, red.spec_id)] = taken.take(f"s-{slug(red.spec_id)}")
+        # spec -> (open change, its delta for that spec), in change order
+        self.deltas_for: dict[str, list[tuple[str, Delta]]] = {}
+        for change in self.data.changes:
+            for delta_file in change.deltas:
+                if delta_file.delta is not None:
+                    self.deltas_for.setdefault(delta_file.id, []).append((change.name, delta_file.delta))
         # (spec, requirement) -> open changes that would touch it
         self.pending: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
         for change in self.data.changes:
@@ -214,13 +221,9 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     for lineage in site.history.removed_from(spec.id):
         removed.append({"name": lineage.name, "history": [_event_data(site, page, e) for e in lineage.events]})
     proposed = []
-    for change in site.data.changes:
-        delta = change.delta_for(spec.id)
-        if delta is None:
-            continue
-        proposed.append({"change": change.name, "href": href(page, change_page(change.name)),
-                         "redline": href(page, change_page(change.name),
-                                         site.redline_anchor.get((change.name, spec.id), "redlines")),
+    for name, delta in site.deltas_for.get(spec.id, []):
+        proposed.append({"change": name, "href": href(page, change_page(name)),
+                         "redline": href(page, change_page(name), site.redline_anchor.get((name, spec.id), "redlines")),
                          "added": [b.name for b in delta.added]})
     head, tail = _head_markdown(spec)
     return {**site.common(page, spec.title), "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel},
