@@ -13,19 +13,47 @@ from dataclasses import dataclass
 from specledger.markdown import Document, js_trim
 from specledger.model import Block, Scenario
 
-REQUIREMENT_HEADER_RE = re.compile(r"^###\s*Requirement:\s*(.+?)\s*$", re.IGNORECASE)
+# Every pattern here runs on file content, so each must run in linear time: none ends in
+# ``(.+?)\s*$`` (which retries the whole trailing run of spaces at every character, quadratic in
+# a long line) or puts two ``\s*`` side by side. Names are cut out with str.strip() instead,
+# which trims exactly what ``\s`` matches.
+REQUIREMENT_PREFIX_RE = re.compile(r"^###\s*Requirement:", re.IGNORECASE)
 NAMELESS_REQUIREMENT_RE = re.compile(r"^###\s*Requirement:\s*$", re.IGNORECASE)
 H2_RE = re.compile(r"^##\s+")
-H3_RE = re.compile(r"^###\s+(.+?)\s*$")
+H3_RE = re.compile(r"^###\s.")  # "### " and at least one more character
 ANY_HEADING_RE = re.compile(r"^#{1,6}\s")
-SCENARIO_RE = re.compile(r"^####\s+(.+?)\s*$")
+SCENARIO_RE = re.compile(r"^####\s.")  # "#### " and at least one more character
 REQUIREMENTS_SECTION_RE = re.compile(r"^##\s+Requirements\s*$", re.IGNORECASE)
-ATX_CLOSING_RE = re.compile(r"[ \t]+#+$")
+
+
+def requirement_header_rest(line: str) -> str | None:
+    """What follows ``Requirement:`` on a requirement header line (not empty), else ``None``.
+
+    A header needs at least one character after the colon, even a space: ``### Requirement: ``
+    starts a (nameless) block, ``### Requirement:`` does not, as in the reference.
+    """
+    match = REQUIREMENT_PREFIX_RE.match(line)
+    if match is None or match.end() == len(line):
+        return None
+    return line[match.end() :]
+
+
+def is_requirement_header(line: str) -> bool:
+    """Whether the line starts a requirement block (named or not)."""
+    return requirement_header_rest(line) is not None
 
 
 def normalize_name(raw: str) -> str:
     """A requirement name as matched: trailing ATX ``#`` run removed, trimmed."""
-    return js_trim(ATX_CLOSING_RE.sub("", js_trim(raw)))
+    name = js_trim(raw)
+    # A closing "#" run counts only after a space or tab (CommonMark); done with str methods
+    # because the pattern "[ \t]+#+$" is quadratic on a long run of spaces.
+    without_hashes = name.rstrip("#")
+    if without_hashes != name:
+        before = without_hashes.rstrip(" \t")
+        if len(before) < len(without_hashes):
+            name = before
+    return js_trim(name)
 
 
 def fold_name(name: str) -> str:
@@ -34,11 +62,11 @@ def fold_name(name: str) -> str:
 
 
 def requirement_name(line: str) -> str | None:
-    match = REQUIREMENT_HEADER_RE.match(line)
-    if not match:
+    """The requirement's name when the line is a named requirement header, else ``None``."""
+    rest = requirement_header_rest(line)
+    if rest is None:
         return None
-    name = normalize_name(match.group(1))
-    return name or None
+    return normalize_name(rest) or None
 
 
 def read_block(doc: Document, start: int, end: int) -> Block:
@@ -54,8 +82,7 @@ def read_block(doc: Document, start: int, end: int) -> Block:
         line = doc.lines[i]
         if not doc.fenced[i] and ANY_HEADING_RE.match(line):
             in_body = False
-            match = SCENARIO_RE.match(line)
-            if match:
+            if SCENARIO_RE.match(line):
                 j = i + 1
                 content: list[str] = []
                 while j < end and (doc.fenced[j] or not ANY_HEADING_RE.match(doc.lines[j])):
@@ -63,7 +90,7 @@ def read_block(doc: Document, start: int, end: int) -> Block:
                         content.append(doc.lines[j].rstrip())
                     j += 1
                 if content:
-                    scenarios.append(Scenario(js_trim(match.group(1)), i + 1, "\n".join(content)))
+                    scenarios.append(Scenario(js_trim(line[4:]), i + 1, "\n".join(content)))
                 else:
                     empty_scenarios += 1
                 i = j
@@ -115,7 +142,7 @@ def _split_requirements(doc: Document) -> SpecLayout:
         if H2_RE.match(line):
             end = i
             break
-        if REQUIREMENT_HEADER_RE.match(line):
+        if is_requirement_header(line):
             starts.append(i)
     preamble_end = starts[0] if starts else end
     blocks = [read_block(doc, s, starts[k + 1] if k + 1 < len(starts) else end) for k, s in enumerate(starts)]

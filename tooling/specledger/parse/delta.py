@@ -10,7 +10,6 @@ from specledger.model import Delta, Rename
 from specledger.parse.blocks import (
     H3_RE,
     NAMELESS_REQUIREMENT_RE,
-    REQUIREMENT_HEADER_RE,
     normalize_name,
     read_block,
     requirement_name,
@@ -24,15 +23,32 @@ DELTA_KINDS = {
     "renamed requirements": "RENAMED",
 }
 DELTA_HEADER_RE = re.compile(r"^##\s+(ADDED|MODIFIED|REMOVED|RENAMED)\s+Requirements", re.IGNORECASE | re.MULTILINE)
-REMOVED_BULLET_RE = re.compile(r"^\s*[-*+]\s*`?###\s*Requirement:\s*(.+?)`?\s*$", re.IGNORECASE)
-FROM_RE = re.compile(r"^\s*[-*+]?\s*FROM:\s*`?###\s*Requirement:\s*(.+?)`?\s*$", re.IGNORECASE)
-TO_RE = re.compile(r"^\s*[-*+]?\s*TO:\s*`?###\s*Requirement:\s*(.+?)`?\s*$", re.IGNORECASE)
+# Only the fixed prefix of a bullet is matched by a pattern (linear: no two optional whitespace
+# runs side by side); the name after "Requirement:" is cut out by ``_bullet_name``.
+REMOVED_BULLET_RE = re.compile(r"^\s*[-*+]\s*`?###\s*Requirement:", re.IGNORECASE)
+FROM_RE = re.compile(r"^\s*(?:[-*+]\s*)?FROM:\s*`?###\s*Requirement:", re.IGNORECASE)
+TO_RE = re.compile(r"^\s*(?:[-*+]\s*)?TO:\s*`?###\s*Requirement:", re.IGNORECASE)
 SECTION_NAMES = {
     "ADDED": "ADDED Requirements",
     "MODIFIED": "MODIFIED Requirements",
     "REMOVED": "REMOVED Requirements",
     "RENAMED": "RENAMED Requirements",
 }
+
+
+def _bullet_name(pattern: re.Pattern[str], line: str) -> str | None:
+    """The raw name after a bullet's ``Requirement:`` (one closing backtick dropped), else ``None``.
+
+    The bullet needs at least one character after the colon; what it holds is the rest of the
+    line, trimmed, without the backtick that closes an inline-code span.
+    """
+    match = pattern.match(line)
+    if match is None or match.end() == len(line):
+        return None
+    name = line[match.end() :].strip()
+    if len(name) >= 2 and name.endswith("`"):
+        name = name[:-1]
+    return name
 
 
 def has_delta_header(text: str) -> bool:
@@ -84,7 +100,7 @@ def _read_blocks(doc: Document, delta: Delta, kind: str, start: int, end: int) -
         if doc.fenced[i]:
             continue
         line = doc.lines[i]
-        if REQUIREMENT_HEADER_RE.match(line) and requirement_name(line):
+        if requirement_name(line):
             heads.append(i)
         elif NAMELESS_REQUIREMENT_RE.match(line) or (H3_RE.match(line) and not line.startswith("####")):
             delta.stray_headers.append((SECTION_NAMES[kind], js_trim(line[3:]), i + 1))
@@ -101,8 +117,8 @@ def _read_removed(doc: Document, delta: Delta, start: int, end: int) -> None:
         line = doc.lines[i]
         name = requirement_name(line)
         if name is None:
-            match = REMOVED_BULLET_RE.match(line)
-            name = normalize_name(match.group(1)) if match else None
+            bullet = _bullet_name(REMOVED_BULLET_RE, line)
+            name = normalize_name(bullet) if bullet is not None else None
         if name:
             delta.removed.append((name, i + 1))
 
@@ -113,14 +129,14 @@ def _read_renamed(doc: Document, delta: Delta, start: int, end: int) -> None:
         if doc.fenced[i]:
             continue
         line = doc.lines[i]
-        from_match = FROM_RE.match(line)
-        to_match = TO_RE.match(line)
-        if from_match:
+        old_name = _bullet_name(FROM_RE, line)
+        new_name = _bullet_name(TO_RE, line) if old_name is None else None
+        if old_name is not None:
             if pending is not None:
                 delta.unpaired.append(("FROM", pending[0], pending[1]))
-            pending = (normalize_name(from_match.group(1)), i + 1)
-        elif to_match:
-            new = normalize_name(to_match.group(1))
+            pending = (normalize_name(old_name), i + 1)
+        elif new_name is not None:
+            new = normalize_name(new_name)
             if pending is None:
                 delta.unpaired.append(("TO", new, i + 1))
             else:

@@ -13,7 +13,10 @@ from pathlib import Path
 from specledger.markdown import Document
 from specledger.model import Task, Tasks
 
-TASK_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![(\[])|\s+\])\s*(.*)")
+# Inside the brackets: spaces, at most one mark, spaces. The mark and the spaces after it form one
+# optional group so that no two whitespace runs sit side by side; "[" + spaces (a real pattern in
+# broken files) must not be retried at every split of the run, which is quadratic.
+TASK_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*(?:([^\]\s])\s*)?\](?![(\[])|\s+\])\s*(.*)")
 LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+\S")
 GROUP_RE = re.compile(r"^##\s+(\d+)\.")
 TASK_ID_RE = re.compile(r"^(\d+(?:\.\d+)+)\.?(?:\s|$)")

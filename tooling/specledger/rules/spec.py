@@ -8,7 +8,7 @@ from specledger import schemas
 from specledger.findings import Finding, Level, error, info, warning
 from specledger.markdown import Document
 from specledger.model import Spec
-from specledger.parse.blocks import REQUIREMENT_HEADER_RE, requirement_name, split_requirements
+from specledger.parse.blocks import is_requirement_header, requirement_name, split_requirements
 from specledger.parse.spec import read_spec
 from specledger.rules.text import has_keyword, js_length
 
@@ -49,7 +49,7 @@ def _structure_findings(doc: Document, path: str) -> list[Finding]:
                 "the '## Requirements' section short",
                 path, i + 1,
             ))
-        elif REQUIREMENT_HEADER_RE.match(line) and i not in inside:
+        elif is_requirement_header(line) and i not in inside:
             found.append(error(
                 "spec-requirement-outside",
                 f'"{line.strip()}" is outside the \'## Requirements\' section, so validate, list and archive '
