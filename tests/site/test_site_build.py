@@ -130,3 +130,25 @@ def test_same_input_same_bytes(repo: Repo) -> None:
     assert files(first) == files(second)
     again = repo.run("docs", "build", "--out", "site-a")
     assert "0 written" in again.stderr
+
+
+def test_links_hold_for_nested_specs_and_awkward_names(repo: Repo) -> None:
+    weird = "fix #12 at 100% ?"
+    nested = repo.root / "openspec/specs/platform/auth/spec.md"
+    nested.parent.mkdir(parents=True)
+    nested.write_text("# auth\n\n## Purpose\nSign-in for every account, with a second factor when asked.\n\n"
+                      "## Requirements\n\n### Requirement: Sign in\nThe system SHALL sign users in.\n\n"
+                      "#### Scenario: ok\n- **WHEN** valid\n- **THEN** in\n", encoding="utf-8")
+    change = repo.root / "openspec/changes" / weird
+    (change / "specs/platform/auth").mkdir(parents=True)
+    (change / "proposal.md").write_text("# Change: weird\n\n## Why\nA name with characters a URL must escape, "
+                                        "to prove links survive it.\n\n## What Changes\n- x\n", encoding="utf-8")
+    (change / "specs/platform/auth/spec.md").write_text(
+        "## MODIFIED Requirements\n\n### Requirement: Sign in\nThe system SHALL sign users in quickly.\n\n"
+        "#### Scenario: ok\n- **WHEN** valid\n- **THEN** in\n", encoding="utf-8")
+    site = repo.build()
+    assert (site / "specs/platform/auth.html").is_file()
+    assert (site / f"changes/{weird}.html").is_file()
+    assert broken_links(site) == []
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="changes/fix%20%2312%20at%20100%25%20%3F.html"' in index

@@ -249,6 +249,7 @@ def change_context(site: Site, change: OpenChange) -> dict[str, Any]:
         counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}
         redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": site.spec_href(page, red.spec_id),
                          "action": red.action, "head": red.head, "tail": red.tail, "blocks": blocks,
+                         "head_changed": red.head_changed, "tail_changed": red.tail_changed,
                          "counts": counts})
     texts = change.texts
     return {**site.common(page, texts.title),

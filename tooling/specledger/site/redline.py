@@ -44,6 +44,8 @@ class Redline:
     head: Markup  # title, Purpose and the "## Requirements" line
     blocks: tuple[RedlineBlock, ...]
     tail: Markup  # whatever follows the requirements section
+    head_changed: bool = False
+    tail_changed: bool = False
 
     def count(self, kind: BlockKind) -> int:
         return sum(1 for b in self.blocks if b.kind == kind)
@@ -136,6 +138,8 @@ def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = 
         _text_diff(old.head, new.head, created=created, deleted=deleted),
         tuple(blocks),
         _text_diff(old.tail, new.tail, created=created, deleted=deleted),
+        head_changed=old.head != new.head,
+        tail_changed=old.tail != new.tail,
     )
 
 
