@@ -27,6 +27,7 @@ from specledger.parse.spec import read_spec
 from specledger.parse.tasks import read_tasks
 from specledger.rules.change import check_design, check_proposal, check_tasks
 from specledger.rules.delta import check_delta
+from specledger.rules.placeholders import check_placeholders
 from specledger.rules.spec import check_spec, check_spec_text
 from specledger.workspace import Workspace
 
@@ -166,6 +167,7 @@ class Validator:
             try:
                 doc = read_markdown(proposal_path)
                 out.extend(check_proposal(read_proposal(proposal_path, doc), ws.rel(proposal_path)))
+                out.extend(check_placeholders(doc, ws.rel(proposal_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
 
@@ -178,6 +180,7 @@ class Validator:
                 continue
             rel = ws.rel(delta_file.path)
             found = check_delta(delta, rel)
+            found.extend(check_placeholders(delta.doc, rel))
             if delta.section_titles and delta.operation_count == 0:
                 titles = [t for t, _ in delta.section_titles]
                 found.append(error("delta-empty",
@@ -221,13 +224,17 @@ class Validator:
         tasks_path = change_dir / "tasks.md"
         if tasks_path.exists() or tasks_path.is_symlink():
             try:
-                out.extend(check_tasks(read_tasks(tasks_path, read_markdown(tasks_path)), ws.rel(tasks_path)))
+                tasks_doc = read_markdown(tasks_path)
+                out.extend(check_tasks(read_tasks(tasks_path, tasks_doc), ws.rel(tasks_path)))
+                out.extend(check_placeholders(tasks_doc, ws.rel(tasks_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
         design_path = change_dir / "design.md"
         if design_path.exists() or design_path.is_symlink():
             try:
-                out.extend(check_design(design_path, read_markdown(design_path), ws.rel(design_path)))
+                design_doc = read_markdown(design_path)
+                out.extend(check_design(design_path, design_doc, ws.rel(design_path)))
+                out.extend(check_placeholders(design_doc, ws.rel(design_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
         return report

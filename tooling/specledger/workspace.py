@@ -109,8 +109,8 @@ class Workspace:
             if os.path.islink(here):
                 raise UnsafePathError(
                     f"{what} passes through the symbolic link {self.rel(here)} "
-                    f"(to {os.readlink(here)}); archive writes, renames and deletes only real "
-                    "files and folders",
+                    f"(to {os.readlink(here)}); specledger writes, renames and deletes only through real "
+                    "folders here",
                     path=shown,
                     code="path_through_symlink",
                     hint="replace the link with the folder or file it points to",

@@ -1,0 +1,35 @@
+"""Text left as the scaffold wrote it: a WARNING on each line that still holds a blank to fill.
+
+The blanks are ``specledger.scaffold.PLACEHOLDERS``, one table for the templates and this rule,
+so a new blank in a template is caught without a change here. Fenced code is skipped (an example
+of a scaffold is not a forgotten blank). Each line is searched with ``str.find`` for a handful
+of fixed strings: linear in the size of the file.
+"""
+
+from __future__ import annotations
+
+from specledger.findings import Finding, warning
+from specledger.markdown import Document
+from specledger.scaffold import PLACEHOLDERS
+
+_TEXTS = tuple(sorted(set(PLACEHOLDERS.values()), key=len, reverse=True))
+
+
+def check_placeholders(doc: Document, path: str) -> list[Finding]:
+    """One ``placeholder-unfilled`` WARNING per line that still holds scaffold text."""
+    found: list[Finding] = []
+    if "(" not in doc.text:
+        return found
+    for index, line in enumerate(doc.lines):
+        if doc.fenced[index] or "(" not in line:
+            continue
+        blank = next((text for text in _TEXTS if text in line), None)
+        if blank is not None:
+            found.append(warning(
+                "placeholder-unfilled",
+                f"this line still holds the scaffold's blank {blank!r}; replace it with the real text",
+                path, index + 1))
+    return found
+
+
+__all__ = ["check_placeholders"]
