@@ -47,11 +47,6 @@ def href(page: str, target: str, anchor: str | None = None) -> str:
     return quote(rel) + (f"#{quote(anchor)}" if anchor else "")
 
 
-def root_of(page: str) -> str:
-    depth = page.count("/")
-    return "../" * depth
-
-
 @cache
 def environment() -> jinja2.Environment:
     """The site's jinja2 environment: packaged templates, autoescape on, undefined is an error."""
@@ -155,7 +150,7 @@ class Site:
         return self.requirement_href(page, lineage.spec_id, lineage.name)
 
     def common(self, page: str, title: str) -> dict[str, Any]:
-        return {"root": root_of(page), "title": title, "site_name": self.data.workspace.root.name,
+        return {"title": title, "site_name": self.data.workspace.root.name,
                 "index": href(page, "index.html"), "changelog": href(page, "changelog.html"),
                 "style": href(page, STYLESHEET)}
 
