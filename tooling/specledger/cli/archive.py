@@ -18,7 +18,7 @@ from specledger.archive.apply import ApplyResult, apply_plan, preview
 from specledger.archive.journal import ArchiveLock
 from specledger.archive.plan import ArchivePlan, build_plan
 from specledger.archive.targets import archive_path_problems, destination, raise_first, resolve_change_dir
-from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, open_workspace, use_color
+from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, complete_changes, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.escape import printable
 from specledger.findings import Level
@@ -294,7 +294,7 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
 
 
 @click.command("archive")
-@click.argument("change", required=False)
+@click.argument("change", required=False, shell_complete=complete_changes)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask: archive even with incomplete tasks.")
 @click.option(
     "--dry-run",
@@ -327,8 +327,9 @@ def archive(
     Every new spec text is computed and validated before the first write, and the writes are
     crash-safe: after an interruption, the next spec command finishes or undoes the archive.
 
-    Exit codes (a dry run exits as the real run would): 0 archived, 1 refused (validation, incomplete tasks without --yes,
-    destination exists, merge refused), 2 usage or environment error.
+    Exit codes (a dry run exits as the real run would): 0 archived, 1 refused (validation,
+    incomplete tasks without --yes, destination exists, merge refused), 2 usage or environment
+    error.
     """
     opts = ArchiveOptions(change, yes, dry_run, skip_specs, no_validate, as_json)
     sys.exit(run_archive(opts, use_color(ctx)))

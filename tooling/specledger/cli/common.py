@@ -75,3 +75,25 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise AssertionError("unreachable") from err
 
     return wrapper
+
+
+def complete_items(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for an ITEM argument: open change names and spec ids.
+
+    Completion must never fail or print: outside a workspace, or on any error, it offers nothing.
+    """
+    return _complete(incomplete, changes=True, specs=True)
+
+
+def complete_changes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for a CHANGE argument: open change names."""
+    return _complete(incomplete, changes=True, specs=False)
+
+
+def _complete(incomplete: str, *, changes: bool, specs: bool) -> list[str]:
+    try:
+        workspace = find_workspace()
+        names = (workspace.change_names() if changes else []) + (workspace.spec_ids() if specs else [])
+    except (SpecledgerError, OSError):
+        return []
+    return sorted({n for n in names if n.startswith(incomplete)})

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("specledger.cli.generate", "generate"),
     "new": ("specledger.cli.new", "new"),
     "init": ("specledger.cli.init", "init"),
+    "completion": ("specledger.cli.completion", "completion"),
     "docs": ("specledger.cli.docs", "docs"),
     "baseline": ("specledger.cli.baseline", "baseline"),
     "fix": ("specledger.cli.fix", "fix"),
