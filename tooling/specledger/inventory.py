@@ -64,6 +64,34 @@ def change_summaries(workspace: Workspace, sort: str = "recent") -> list[ChangeS
     return out
 
 
+@dataclass(frozen=True)
+class ArchivedSummary:
+    folder: str  # e.g. 2026-11-29-add-login
+    name: str  # the change name, without its date
+    date: str | None  # YYYY-MM-DD, None for a folder without a date prefix
+    done: int
+    total: int
+    capabilities: tuple[str, ...]  # the specs its deltas touched
+
+    def to_data(self) -> dict[str, Any]:
+        return {"folder": self.folder, "name": self.name, "date": self.date, "completedTasks": self.done,
+                "totalTasks": self.total, "capabilities": list(self.capabilities)}
+
+
+def archived_summaries(workspace: Workspace) -> list[ArchivedSummary]:
+    """Archived changes, newest first: from the one history module, plus each one's task progress."""
+    from specledger.history import build_history
+    from specledger.validate import Validator
+
+    out = []
+    for item in build_history(Validator(workspace)).archived:
+        done, total = task_progress(item.path)
+        out.append(ArchivedSummary(item.folder, item.change, item.date, done, total,
+                                   tuple(sorted({d.id for d in item.deltas}))))
+    out.reverse()
+    return out
+
+
 def spec_summaries(workspace: Workspace) -> list[dict[str, Any]]:
     out = []
     for spec_id in workspace.spec_ids():

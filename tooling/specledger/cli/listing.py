@@ -8,9 +8,11 @@ import time
 import click
 
 from specledger.cli.common import handles_errors, open_workspace, use_color
+from specledger.errors import SpecledgerError
 from specledger.escape import printable
-from specledger.inventory import change_summaries, spec_summaries
+from specledger.inventory import archived_summaries, change_summaries, spec_summaries
 from specledger.report.jsonout import root_data
+from specledger.workspace import Workspace
 
 
 def _ago(stamp: float) -> str:
@@ -24,13 +26,15 @@ def _ago(stamp: float) -> str:
 @click.command("list")
 @click.option("--specs", is_flag=True, help="List specs instead of changes.")
 @click.option("--changes", is_flag=True, help="List changes (the default).")
+@click.option("--archived", is_flag=True, help="List archived changes: date, name, tasks, capabilities touched.")
 @click.option("--sort", type=click.Choice(["recent", "name"]), default="recent", show_default=True,
               help="Order of the changes.")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("--long", "long_", is_flag=True, hidden=True, help="Accepted for compatibility.")
 @click.pass_context
 @handles_errors
-def list_command(ctx: click.Context, specs: bool, changes: bool, sort: str, as_json: bool, long_: bool) -> None:
+def list_command(ctx: click.Context, specs: bool, changes: bool, archived: bool, sort: str, as_json: bool,
+                 long_: bool) -> None:
     """List open changes with task progress (a change whose tasks are all done is marked complete).
 
     \b
@@ -38,9 +42,16 @@ def list_command(ctx: click.Context, specs: bool, changes: bool, sort: str, as_j
       spec list                 changes, most recently edited first
       spec list --sort name
       spec list --specs --json  specs with their requirement counts
+      spec list --archived      archived changes, newest first
     """
+    if specs and archived:
+        raise SpecledgerError("--specs and --archived list different things; give one of them",
+                              code="invalid_list_request")
     workspace = open_workspace()
     color = use_color(ctx)
+    if archived:
+        _list_archived(workspace, as_json)
+        return
     if specs:
         rows = spec_summaries(workspace)
         if as_json:
@@ -71,3 +82,19 @@ def list_command(ctx: click.Context, specs: bool, changes: bool, sort: str, as_j
         else:
             status = f"{change.done}/{change.total} tasks"
         click.echo(f"  {printable(change.name):<{width}}  {status:<14}  {_ago(change.last_modified)}")
+
+
+def _list_archived(workspace: Workspace, as_json: bool) -> None:
+    rows = archived_summaries(workspace)
+    if as_json:
+        click.echo(json.dumps({"archived": [r.to_data() for r in rows], "root": root_data(workspace)}, indent=2))
+        return
+    if not rows:
+        click.echo("No archived changes found.")
+        return
+    click.echo("Archived changes:")
+    width = max(len(printable(r.name)) for r in rows)
+    for row in rows:
+        tasks = "no tasks" if row.total == 0 else f"{row.done}/{row.total} tasks"
+        touched = ", ".join(row.capabilities) or "no spec changes"
+        click.echo(printable(f"  {row.date or '(undated)':<10}  {row.name:<{width}}  {tasks:<12}  {touched}"))
