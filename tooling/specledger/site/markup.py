@@ -69,6 +69,44 @@ def markdown_html(text: str, *, shift: int = 0) -> Markup:
     return Markup(parser.renderer.render(tokens, parser.options, {}))
 
 
+def markdown_sections(text: str, starts: list[int]) -> list[list[Token]]:
+    """Parse ``text`` once and cut its tokens at the given 0-based line indices (ascending).
+
+    Returns ``len(starts) + 1`` token lists: what precedes ``starts[0]``, then one list per start.
+    A token belongs to the section in which its first line falls; parsing a whole spec once is
+    much cheaper than parsing each requirement on its own.
+    """
+    tokens = _parser().parse(text)
+    _mark_checkboxes(tokens)
+    sections: list[list[Token]] = [[] for _ in range(len(starts) + 1)]
+    current = 0
+    for token in tokens:
+        if token.level == 0 and token.map is not None and token.nesting >= 0:
+            line = token.map[0]
+            while current < len(starts) and line >= starts[current]:
+                current += 1
+        sections[current].append(token)
+    return sections
+
+
+def drop_leading_heading(tokens: list[Token], tag: str | None = None) -> list[Token]:
+    """``tokens`` without a first heading (of level ``tag`` when given): the page shows its own."""
+    if len(tokens) >= 3 and tokens[0].type == "heading_open" and (tag is None or tokens[0].tag == tag):
+        return tokens[3:]
+    return tokens
+
+
+def render_tokens(tokens: list[Token], *, shift: int = 0) -> Markup:
+    """HTML for tokens from :func:`markdown_sections` (escaped as :func:`markdown_html` is)."""
+    if not tokens:
+        return Markup("")
+    if shift:
+        tokens = [t.copy() for t in tokens]
+        _shift_headings(tokens, shift)
+    parser = _parser()
+    return Markup(parser.renderer.render(tokens, parser.options, {}))
+
+
 def slug(text: str) -> str:
     """A fragment-safe form of ``text``: lower case, runs of non-word characters become ``-``."""
     value = _SLUG_DROP_RE.sub("-", text.lower()).strip("-_")
@@ -124,4 +162,5 @@ def whole_html(text: str, tag: str) -> Markup:
     return Markup(f"<{tag}>{escape(text)}</{tag}>")
 
 
-__all__ = ["Anchors", "markdown_html", "slug", "tokens", "whole_html", "word_diff_html"]
+__all__ = ["Anchors", "drop_leading_heading", "markdown_html", "markdown_sections", "render_tokens", "slug", "tokens",
+           "whole_html", "word_diff_html"]

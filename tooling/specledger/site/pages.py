@@ -20,8 +20,16 @@ from markupsafe import Markup
 from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
 from specledger.model import Delta
+from specledger.parse.blocks import split_requirements
 from specledger.site.collect import OpenChange, SiteData, SpecInfo, change_texts
-from specledger.site.markup import Anchors, markdown_html, slug
+from specledger.site.markup import (
+    Anchors,
+    drop_leading_heading,
+    markdown_html,
+    markdown_sections,
+    render_tokens,
+    slug,
+)
 from specledger.site.redline import recorded_entries
 
 TEMPLATE_PACKAGE = "specledger"
@@ -186,32 +194,42 @@ def index_context(site: Site) -> dict[str, Any]:
     return {**site.common(page, "Specs and changes"), "specs": specs, "changes": changes, "archived": archived}
 
 
-def _head_markdown(spec: SpecInfo) -> tuple[str, str]:
-    """The spec's text before and after its requirement blocks, without the title line."""
-    if spec.doc is None:
-        return "", ""
-    from specledger.parse.blocks import split_requirements
+@dataclass(frozen=True)
+class SpecHtml:
+    """A main spec rendered from one markdown parse, cut where the requirement blocks start."""
 
-    lines = spec.doc.lines
+    head: Markup  # before "## Requirements", without the title
+    preamble: Markup  # between "## Requirements" and the first requirement
+    bodies: list[Markup]  # each requirement without its header line
+    tail: Markup  # after the requirements section
+
+
+def spec_html(spec: SpecInfo) -> SpecHtml:
+    if spec.doc is None:
+        return SpecHtml(Markup(""), Markup(""), [], Markup(""))
     layout = split_requirements(spec.doc)
-    end = layout.header_index if layout.header_index is not None else len(lines)
-    head = [ln for i, ln in enumerate(lines[:end]) if not (ln.startswith("# ") and not spec.doc.fenced[i])]
-    tail = lines[layout.end_index:] if layout.header_index is not None else []
-    return "\n".join(head), "\n".join(tail)
+    if layout.header_index is None:
+        (whole,) = markdown_sections(spec.doc.text, [])
+        return SpecHtml(render_tokens(drop_leading_heading(whole, "h1")), Markup(""), [], Markup(""))
+    starts = [layout.header_index, *(b.line - 1 for b in spec.blocks), layout.end_index]
+    head, preamble, *rest = markdown_sections(spec.doc.text, starts)
+    bodies, tail = rest[:-1], rest[-1]
+    return SpecHtml(render_tokens(drop_leading_heading(head, "h1")), render_tokens(drop_leading_heading(preamble)),
+                    [render_tokens(drop_leading_heading(b)) for b in bodies], render_tokens(tail))
 
 
 def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     page = spec_page(spec.id)
     anchors = Anchors()
+    rendered = spec_html(spec)
     requirements = []
-    for block in spec.blocks:
+    for index, block in enumerate(spec.blocks):
         lineage = site.history.of(spec.id, block.name)
         events = [_event_data(site, page, e) for e in lineage.events] if lineage else []
         pending = [{"change": c, "href": href(page, change_page(c)), "kind": k.lower(), "label": k, "detail": d}
                    for c, k, d in site.pending.get((spec.id, block.name), []) if k != "ADDED"]
-        body = "\n".join(block.text().split("\n")[1:])
         requirements.append({"name": block.name, "anchor": anchors.take(f"r-{slug(block.name)}"),
-                             "body": markdown_html(body), "history": events, "pending": pending})
+                             "body": rendered.bodies[index], "history": events, "pending": pending})
     removed = []
     for lineage in site.history.removed_from(spec.id):
         removed.append({"name": lineage.name, "history": [_event_data(site, page, e) for e in lineage.events]})
@@ -220,9 +238,9 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
         proposed.append({"change": name, "href": href(page, change_page(name)),
                          "redline": href(page, change_page(name), site.redline_anchor.get((name, spec.id), "redlines")),
                          "added": [b.name for b in delta.added]})
-    head, tail = _head_markdown(spec)
     return {**site.common(page, spec.title), "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel},
-            "head": _md(head, 0), "tail": _md(tail, 0), "requirements": requirements, "removed": removed,
+            "head": rendered.head, "preamble": rendered.preamble, "tail": rendered.tail,
+            "requirements": requirements, "removed": removed,
             "proposed": proposed, "findings": findings_data(spec.findings)}
 
 
