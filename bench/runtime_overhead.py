@@ -171,11 +171,42 @@ def _run_load(port: int, path: str, seconds: float, procs: int, conns: int) -> t
 
 @dataclass(frozen=True)
 class Measured:
-    """One run: requests per second, and the events the endpoint received while it was measured."""
+    """One run: requests per second, the runtime's CPU time per request, events received."""
 
     rate: float
+    cpu_per_request: float
     requests: int
     events: int
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants (granian's worker).
+
+    Read from /proc; a measure of the work the runtime does that other load on a shared machine
+    barely changes, unlike wall-clock throughput.
+    """
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields start after the last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(child for child, parent in parents.items() if parent == current and child not in tree)
+    return sum(times.get(member, 0.0) for member in tree)
 
 
 def _measure(mode: str, path: str, args: argparse.Namespace, capture: _Capture) -> Measured:
@@ -203,7 +234,9 @@ def _measure(mode: str, path: str, args: argparse.Namespace, capture: _Capture) 
             _run_load(port, path, 1.0, args.client_processes, args.connections)  # warm-up
             time.sleep(0.2)  # let the warm-up's events land before counting
             capture.take()
+            cpu_before = _tree_cpu(proc.pid)
             done, errors = _run_load(port, path, args.seconds, args.client_processes, args.connections)
+            cpu = _tree_cpu(proc.pid) - cpu_before
         finally:
             proc.terminate()
             try:
@@ -224,7 +257,7 @@ def _measure(mode: str, path: str, args: argparse.Namespace, capture: _Capture) 
         raise BenchFailed(f"off run of {path}: the endpoint received {events} event(s)")
     if mode == "on" and ROUTES[path] >= 500 and not events:
         raise BenchFailed(f"on run of {path}: no event reached the endpoint")
-    return Measured(done / args.seconds, done, events)
+    return Measured(done / args.seconds, cpu / max(done, 1), done, events)
 
 
 def _wait_health(port: int, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
@@ -241,6 +274,12 @@ def _wait_health(port: int, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
         except (OSError, http.client.HTTPException, ValueError):
             time.sleep(0.05)
     raise BenchFailed("the runtime did not answer /health within 60 s")
+
+
+def _pct(values: list[float]) -> str:
+    """Median [min, max] of per-round fractions, as percentages."""
+    return (f"{100 * statistics.median(values):+.1f} % [min {100 * min(values):+.1f} %, "
+            f"max {100 * max(values):+.1f} %] over {len(values)} rounds")
 
 
 def _machine() -> str:
@@ -287,22 +326,26 @@ def main() -> int:
         say(f"granian 1 worker; load: {args.client_processes} client processes x {args.connections} keep-alive "
             f"connections; per run 1 s warm-up + {args.seconds:g} s measured; {args.rounds} rounds, order "
             "alternating (odd rounds off->on, even rounds on->off)")
-        say("overhead = 1 - on/off of the same round (negative: on was faster, i.e. noise)")
+        say("throughput overhead = 1 - on/off req/s of the same round (negative: on was faster, i.e. noise);")
+        say("CPU per request = the runtime's user+system CPU time (granian and its worker) over the measured")
+        say("requests, which other load on the machine changes far less than it changes wall-clock req/s")
         for path in ROUTES:
             say()
             say(f"{path} (expects {ROUTES[path]})")
-            overheads = []
+            overheads, cpu_overheads = [], []
             for round_no in range(1, args.rounds + 1):
                 order = ("off", "on") if round_no % 2 else ("on", "off")
                 result = {mode: _measure(mode, path, args, capture) for mode in order}
-                overhead = 1 - result["on"].rate / result["off"].rate
-                overheads.append(overhead)
-                sent = (f", {result['on'].events:,} events received for {result['on'].requests:,} requests"
-                        if ROUTES[path] >= 500 else "")
-                say(f"  round {round_no} ({order[0]} first): off {result['off'].rate:,.0f} req/s, "
-                    f"on {result['on'].rate:,.0f} req/s, overhead {100 * overhead:+.1f} %{sent}")
-            say(f"  overhead median {100 * statistics.median(overheads):+.1f} % "
-                f"[min {100 * min(overheads):+.1f} %, max {100 * max(overheads):+.1f} %] over {args.rounds} rounds")
+                off, on = result["off"], result["on"]
+                overheads.append(1 - on.rate / off.rate)
+                cpu_overheads.append(on.cpu_per_request / off.cpu_per_request - 1)
+                sent = f"; {on.events:,} events received for {on.requests:,} requests" if ROUTES[path] >= 500 else ""
+                say(f"  round {round_no} ({order[0]} first): req/s off {off.rate:,.0f}, on {on.rate:,.0f} "
+                    f"(overhead {100 * overheads[-1]:+.1f} %); CPU per request off "
+                    f"{1e6 * off.cpu_per_request:,.0f} us, on {1e6 * on.cpu_per_request:,.0f} us "
+                    f"({100 * cpu_overheads[-1]:+.1f} %){sent}")
+            say(f"  throughput overhead median {_pct(overheads)}")
+            say(f"  CPU per request, on vs off: median {_pct(cpu_overheads)}")
     except BenchFailed as exc:
         say(f"benchmark failed: {exc}")
         return 1
