@@ -79,7 +79,8 @@ timed(collect_module, "build_plan", "archive plans (build_plan)")
 timed(spec_rules, "check_spec_text", "  of which: re-checking merged specs")
 timed(collect_module, "redline", "redlines")
 timed(collect_module, "change_texts", "reading proposal/design/tasks")
-timed(pages_module, "markdown_html", "  of which: markdown")
+for name in ("markdown_html", "markdown_sections", "render_tokens"):
+    timed(pages_module, name, "  of which: markdown")
 workspace = find_workspace()
 start = time.perf_counter()
 data = collect_module.collect(workspace)
@@ -103,7 +104,9 @@ def phases(repo: Path) -> dict[str, float]:
     """Where one in-process build spends its time (the functions themselves, timed by wrapping)."""
     out = repo / "site-phases"
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", PHASES_SCRIPT, str(out)], cwd=repo,
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RunFailed(f"the in-process build failed:\n{proc.stderr[-2000:]}")
     shutil.rmtree(out)
     result: dict[str, float] = json.loads(proc.stdout)
     return result
