@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from site_support import broken_links, make_repo
-
 from specledger.cli.main import cli
 
 FRAGMENTS = [

@@ -25,12 +25,18 @@ MAX_DIFF_TOKENS = 4000
 
 
 @cache
-def _parser() -> MarkdownIt:
+def _parser(extended: bool = True) -> MarkdownIt:
     # "commonmark" with html off: raw HTML blocks and inline tags become escaped text.
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    parser.enable("table")
-    parser.enable("strikethrough")
+    if extended:
+        parser.enable("table")
+        parser.enable("strikethrough")
     return parser
+
+
+def _parser_for(text: str) -> MarkdownIt:
+    """The plain parser when ``text`` cannot hold a table or a strikethrough (same output, less work)."""
+    return _parser("|" in text or "~" in text)
 
 
 def _mark_checkboxes(tokens: list[Token]) -> None:
@@ -61,7 +67,7 @@ def markdown_html(text: str, *, shift: int = 0) -> Markup:
     ``shift`` lowers every heading by that many levels, so a document's ``#`` title sits under
     the page's own headings.
     """
-    parser = _parser()
+    parser = _parser_for(text)
     tokens = parser.parse(text)
     _mark_checkboxes(tokens)
     if shift:
@@ -76,7 +82,7 @@ def markdown_sections(text: str, starts: list[int]) -> list[list[Token]]:
     A token belongs to the section in which its first line falls; parsing a whole spec once is
     much cheaper than parsing each requirement on its own.
     """
-    tokens = _parser().parse(text)
+    tokens = _parser_for(text).parse(text)
     _mark_checkboxes(tokens)
     sections: list[list[Token]] = [[] for _ in range(len(starts) + 1)]
     current = 0
