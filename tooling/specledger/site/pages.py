@@ -101,12 +101,15 @@ class Site:
 
     def __post_init__(self) -> None:
         self.specs = {s.id: s for s in self.data.specs}
+        # one anchor per requirement block, in order; a requirement's links go to its first block
+        self.block_anchors: dict[str, list[str]] = {}
         self.anchors: dict[str, dict[str, str]] = {}
         for spec in self.data.specs:
             taken = Anchors()
+            listed = [taken.take(f"r-{slug(block.name)}") for block in spec.blocks]
+            self.block_anchors[spec.id] = listed
             names: dict[str, str] = {}
-            for block in spec.blocks:
-                anchor = taken.take(f"r-{slug(block.name)}")
+            for block, anchor in zip(spec.blocks, listed, strict=True):
                 names.setdefault(block.name, anchor)
             self.anchors[spec.id] = names
         self.lineage_of: dict[int, Lineage] = {}
@@ -220,7 +223,6 @@ def spec_html(spec: SpecInfo) -> SpecHtml:
 
 def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     page = spec_page(spec.id)
-    anchors = Anchors()
     rendered = spec_html(spec)
     requirements = []
     for index, block in enumerate(spec.blocks):
@@ -228,7 +230,7 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
         events = [_event_data(site, page, e) for e in lineage.events] if lineage else []
         pending = [{"change": c, "href": href(page, change_page(c)), "kind": k.lower(), "label": k, "detail": d}
                    for c, k, d in site.pending.get((spec.id, block.name), []) if k != "ADDED"]
-        requirements.append({"name": block.name, "anchor": anchors.take(f"r-{slug(block.name)}"),
+        requirements.append({"name": block.name, "anchor": site.block_anchors[spec.id][index],
                              "body": rendered.bodies[index], "history": events, "pending": pending})
     removed = []
     for lineage in site.history.removed_from(spec.id):
