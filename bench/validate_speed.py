@@ -10,8 +10,9 @@ lock in bench/reference/ into bench/.reference/ when it is missing, then measure
 * one warm-up run of each tool (page cache, node's compile cache, Python's bytecode), untimed;
 * ``--rounds`` rounds, each running both tools back to back, the reference first in odd rounds and
   specledger first in even ones, so that drift on a shared machine hits both alike;
-* per round the ratio reference / specledger (above 1: specledger is faster); reported as the
-  median with its min and max, next to the median wall times and the peak RSS (from wait4).
+* per round the ratio reference / specledger (above 1: specledger is faster) of the wall times and
+  of the CPU times (user + system, from wait4, which other load on a shared machine distorts less);
+  each reported as the median with its min and max, next to the median wall times and peak RSS.
 
 Every run is checked, warm-up included: the exit code must be 0 (1 for validate when the JSON says
 an item failed, and only then), stdout must be the command's JSON, stderr must be empty, and the
@@ -65,9 +66,10 @@ class RunFailed(Exception):
 
 @dataclass(frozen=True)
 class Run:
-    """One timed run: wall time, peak RSS and its answer, reduced to what the tools must agree on."""
+    """One timed run: wall and CPU time, peak RSS, and its answer reduced to what the tools must agree on."""
 
     seconds: float
+    cpu: float
     rss_kib: int
     answer: dict[str, Any]
 
@@ -124,7 +126,7 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], reduce: Callable[[
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         message = str(exc) if isinstance(exc, RunFailed) else f"unexpected JSON ({exc!r})"
         raise RunFailed(f"{what}: {message}" + (f"\n--- stderr ---\n{tail}" if tail else "")) from None
-    return Run(elapsed, usage.ru_maxrss, answer)
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, answer)
 
 
 def compare(ref: dict[str, Any], ours: dict[str, Any], validate: bool) -> tuple[int, int, int]:
@@ -223,16 +225,17 @@ def main() -> int:
             say(machine())
             say(f"repository: {args.changes} changes, {args.specs} specs, {files} files, {size / 1e6:.1f} MB; "
                 f"1 warm-up + {args.rounds} interleaved rounds per command")
-            say("ratio = reference / specledger wall time per round: median [min-max]; times are medians")
+            say("ratio = reference / specledger per round, of wall time and of CPU time (user+system):")
+            say("median [min-max] over the rounds; times are medians")
             say()
-            say(f"{'command':<38} {'reference':>9} {'specledger':>10}  {'ratio median [min-max]':<24} "
+            say(f"{'command':<38} {'reference':>9} {'specledger':>10}  {'wall ratio':<20} {'CPU ratio':<20} "
                 f"{'RSS MiB ref/ours':>16}")
             for command in COMMANDS:
                 reduce = validate_answer if command[0] == "validate" else list_answer
                 tools = {"ref": [str(ref), *command], "ours": [str(ours), *command]}
                 runs: dict[str, list[Run]] = {"ref": [], "ours": []}
                 warm = {name: run_once(argv, root, env, reduce) for name, argv in tools.items()}
-                ratios = []
+                ratios, cpu_ratios = [], []
                 for round_no in range(1, args.rounds + 1):
                     order = ("ref", "ours") if round_no % 2 else ("ours", "ref")
                     for name in order:
@@ -241,11 +244,13 @@ def main() -> int:
                             raise RunFailed(f"{' '.join(command)}: {name} answered differently in round {round_no}")
                         runs[name].append(run)
                     ratios.append(runs["ref"][-1].seconds / runs["ours"][-1].seconds)
+                    cpu_ratios.append(runs["ref"][-1].cpu / runs["ours"][-1].cpu)
                 med = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
                 rss = {name: max(r.rss_kib for r in rs) / 1024 for name, rs in runs.items()}
-                say(f"{' '.join(command):<38} {med['ref']:>8.2f}s {med['ours']:>9.2f}s  {spread(ratios):<24} "
-                    f"{rss['ref']:>7.0f} / {rss['ours']:<7.0f}")
-                say("    per round: " + ", ".join(f"{r:.2f}" for r in ratios))
+                say(f"{' '.join(command):<38} {med['ref']:>8.2f}s {med['ours']:>9.2f}s  {spread(ratios):<20} "
+                    f"{spread(cpu_ratios):<20} {rss['ref']:>7.0f} / {rss['ours']:<7.0f}")
+                say("    wall ratio per round: " + ", ".join(f"{r:.2f}" for r in ratios)
+                    + "; CPU: " + ", ".join(f"{r:.2f}" for r in cpu_ratios))
                 total, differ, explained = compare(warm["ref"].answer, warm["ours"].answer, command[0] == "validate")
                 unexplained += differ - explained
                 what = "verdicts" if command[0] == "validate" else "counts"
