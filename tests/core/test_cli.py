@@ -266,9 +266,11 @@ def test_new_change_scaffold(repo: Repo, good_files: dict[str, str | bytes]) -> 
     folder = root / "openspec/changes/add-login"
     assert (folder / ".openspec.yaml").read_text().startswith("schema: spec-driven\ncreated: ")
     assert "x" * 60 in (folder / "proposal.md").read_text()
-    # the scaffold is a valid start except for the deltas still to write
-    codes = [i["code"] for i in json.loads(run("validate", "add-login", "--json").stdout)["items"][0]["issues"]]
-    assert codes == ["change-no-deltas"]
+    # the scaffold's only error is the deltas still to write; every blank it leaves is a warning
+    issues = json.loads(run("validate", "add-login", "--json").stdout)["items"][0]["issues"]
+    assert [i["code"] for i in issues if i["level"] == "ERROR"] == ["change-no-deltas"]
+    blanks = [i for i in issues if i["level"] == "WARNING"]
+    assert blanks and all(i["code"] == "placeholder-unfilled" and i["line"] for i in blanks)
     assert run("new", "change", "add-login").exit_code == 1
     assert run("new", "change", "../escape").exit_code == 2
     assert not (root / "openspec/escape").exists()
