@@ -78,6 +78,8 @@ def snapshot(root: Path) -> dict[str, str]:
                 found[rel] = f"link -> {os.readlink(path)}"
             elif stat.S_ISDIR(info.st_mode):
                 found[rel] = f"dir {mode}"
+            elif not stat.S_ISREG(info.st_mode):  # a FIFO: reading it would block
+                found[rel] = f"special {stat.S_IFMT(info.st_mode):o} {mode}"
             else:
                 found[rel] = f"file {mode} {hashlib.sha256(path.read_bytes()).hexdigest()}"
     return found

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from generate_support import Project, difference, snapshot
+from generate_support import OUTPUTS, Project, difference, snapshot
 
 SPEC = "specs/error-tracking/spec.md"
 SAMPLE_ROW = "| `SENTRY_TRACES_SAMPLE_RATE` | `0.0` | float 0..1 |"
@@ -357,3 +360,29 @@ def test_hostile_generate_table(project: Project, outside: Path, case: TableCase
         after = snapshot(project.root)
         assert after == before, difference(before, after)
         assert snapshot(outside) == before_outside
+
+
+@pytest.mark.parametrize("which", ["output", "spec"])
+def test_a_pipe_is_refused_not_read(project: Project, outside: Path, which: str) -> None:
+    """Reading a FIFO blocks until someone writes to it: `spec` must refuse it, not hang.
+
+    Run as a subprocess with a timeout, so that a regression fails the test instead of hanging it.
+    """
+    rel = OUTPUTS[2] if which == "output" else SPEC
+    path = project.root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    before, before_outside = snapshot(project.root), snapshot(outside)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("spec")), "generate"],
+        cwd=project.root, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"spec: error: {rel}: the {which} is not a regular file (a pipe, socket or device); "
+        "nothing was written\n"
+    )
+    after = snapshot(project.root)
+    assert after == before, difference(before, after)
+    assert snapshot(outside) == before_outside

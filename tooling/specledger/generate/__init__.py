@@ -12,7 +12,13 @@ from pathlib import Path
 
 from specledger.errors import SpecledgerError
 from specledger.generate.extract import SpecData, read_spec_data
-from specledger.generate.output import Outcome, Rendered, compare, write_changed
+from specledger.generate.output import (
+    Outcome,
+    Rendered,
+    compare,
+    require_regular_file,
+    write_changed,
+)
 from specledger.generate.render import (
     build_context,
     check_env_defaults,
@@ -34,7 +40,12 @@ def render_all(workspace: Workspace) -> list[Rendered]:
     rendered: list[Rendered] = []
     for target in targets:
         if target.spec not in specs:
-            data = read_spec_data(workspace.root / target.spec, target.spec)
+            spec_path = workspace.root / target.spec
+            if not require_regular_file(spec_path, target.spec, "spec"):
+                raise SpecledgerError(
+                    "the spec file does not exist", path=target.spec, code="generate_no_spec"
+                )
+            data = read_spec_data(spec_path, target.spec)
             check_env_defaults(data, target.spec)
             specs[target.spec] = data
         context = build_context(specs[target.spec], target.spec, target)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,18 +49,40 @@ class Outcome:
     diff: str = ""
 
 
+def require_regular_file(path: Path, shown: str, what: str) -> bool:
+    """False when ``path`` does not exist; True for a regular file; a ``SpecledgerError`` for
+    anything else, above all a FIFO or a device, whose reading would block or never end."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as err:
+        raise SpecledgerError(
+            f"cannot read the {what}: {err.strerror or err}", path=shown, code="generate_unreadable"
+        ) from err
+    if stat.S_ISDIR(mode):
+        raise SpecledgerError(
+            f"the {what} is a folder, not a file; nothing was written",
+            path=shown,
+            code="generate_write_failed",
+        )
+    if not stat.S_ISREG(mode):
+        raise SpecledgerError(
+            f"the {what} is not a regular file (a pipe, socket or device); nothing was written",
+            path=shown,
+            code="generate_unreadable",
+        )
+    return True
+
+
 def current_text(path: Path, output: str) -> str | None:
     """The file's text as it is on disk, or None when it does not exist."""
+    if not require_regular_file(path, output, "output"):
+        return None
     try:
         return path.read_bytes().decode("utf-8")
-    except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be: see _stage
+    except FileNotFoundError:  # removed since the check above
         return None
-    except IsADirectoryError as err:
-        raise SpecledgerError(
-            "the output is a folder, not a file; nothing was written",
-            path=output,
-            code="generate_write_failed",
-        ) from err
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else err
         raise SpecledgerError(
