@@ -219,3 +219,17 @@ def test_two_outputs_that_are_one_file_are_refused(project: Project, outside: Pa
         "file" in result.stderr
     )
     assert OUTPUTS  # the other outputs were not written either (checked by _refused)
+
+
+def test_spec_that_is_a_link_leaving_the_workspace_is_refused(
+    project: Project, outside: Path
+) -> None:
+    """The data is read only from inside the workspace too (a link to /etc/shadow, say)."""
+    (outside / "spec.md").write_bytes(project.spec.read_bytes())
+    project.spec.unlink()
+    project.spec.symlink_to(outside / "spec.md")
+    result = _refused(project, outside)
+    line = _line_of(project, "[[tool.specledger.generate]]")
+    assert f"pyproject.toml:{line}: generate spec resolves to {(outside / 'spec.md').resolve()}" in (
+        result.stderr
+    )
