@@ -386,3 +386,18 @@ def test_a_pipe_is_refused_not_read(project: Project, outside: Path, which: str)
     after = snapshot(project.root)
     assert after == before, difference(before, after)
     assert snapshot(outside) == before_outside
+
+
+def test_line_numbers_count_only_line_feeds(project: Project) -> None:
+    """TOML allows U+2028 and U+0085 in a comment; they must not shift the line a message names."""
+    pyproject = project.root / "pyproject.toml"
+    text = "# a comment\u2028with a line separator\x85and a next-line\n" + pyproject.read_text(
+        encoding="utf-8"
+    )
+    text += '\n[[tool.specledger.generate]]\nspec = "specs/error-tracking/spec.md"\n'
+    text += 'template = "env.example.j2"\noutput = "a\\u0000b"\n'
+    pyproject.write_text(text, encoding="utf-8")
+    line = text.split("\n").index('output = "a\\u0000b"') - 2  # the table's header line, 1-based
+    result = project.run("generate")
+    assert result.exit_code == 2
+    assert f"spec: error: pyproject.toml:{line}: generate output 'a\\x00b' holds" in result.stderr

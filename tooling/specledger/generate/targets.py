@@ -94,7 +94,7 @@ def _table_lines(root: Path) -> list[int]:
         return []
     return [
         number
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(text.split("\n"), start=1)
         if line.strip().replace(" ", "") == "[[tool.specledger.generate]]"
     ]
 
@@ -172,7 +172,7 @@ def _templates_dir_line(root: Path) -> int | None:
         text = (root / CONFIG_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.lstrip().startswith("templates_dir"):
             return number
     return None
