@@ -7,7 +7,8 @@ BUGSINK_VENV := $(STACK)/bugsink-venv
 
 # Every Python package is installed from a lock with hashes (requirements/, made by `make lock`):
 #   requirements/specledger.txt  the package's dependencies, its runtime and test extras and its
-#                                build backend, for Python 3.11 (the .venv, hence CI)
+#                                build backend (the .venv, hence CI); resolved for Python 3.11 on
+#                                any platform (--universal), with the hash of every published file
 #   requirements/bugsink.txt     Bugsink's own venv, from requirements/bugsink.in
 #   docker/requirements.txt      the runtime image: the runtime extra's share of specledger.txt
 # and bench/reference/package-lock.json, the reference CLI the speed benchmark runs (npm ci).
@@ -60,7 +61,7 @@ bugsink: $(BUGSINK_VENV)/.installed
 # requirements are resolved with the main lock as constraints, so every pin and hash in them is
 # the main lock's: a subset, never a second resolution.
 lock: $(UV)
-	cd bench/reference && npm install --package-lock-only --silent --no-audit --no-fund
+	cd bench/reference && npm $(if $(UPGRADE),update,install) --package-lock-only --silent --no-audit --no-fund
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra runtime --extra test --output-file $(LOCK)
 	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["runtime"], sep="\n")' \
 		| $(UV_COMPILE) - --constraints $(LOCK) --output-file $(DOCKER_LOCK)
