@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("specledger.cli.new", "new"),
     "init": ("specledger.cli.init", "init"),
     "completion": ("specledger.cli.completion", "completion"),
+    "coverage": ("specledger.cli.coverage", "coverage_command"),
     "docs": ("specledger.cli.docs", "docs"),
     "baseline": ("specledger.cli.baseline", "baseline"),
     "fix": ("specledger.cli.fix", "fix"),
