@@ -5,7 +5,8 @@ phone-home off, quotas raised); migrate; create the admin once with a random pas
 ``.stack/local/admin-password`` (mode 0600); provision the team and project with a fixed id and a
 key generated once, so the DSN is known before anything starts; start Bugsink, then the runtime;
 fire both test errors and confirm Bugsink stored them; print where to look and how to log in.
-A second run reuses all of it. Ports: ``BUGSINK_PORT`` (8000) and ``RUNTIME_PORT`` (8001).
+A second run reuses all of it. Ports: ``BUGSINK_PORT`` (8000) and ``RUNTIME_PORT`` (8001); state
+in ``STACK_STATE_DIR`` (``.stack/local``); start-up waits ``STACK_START_TIMEOUT`` seconds (120).
 Exit codes: 0 after Ctrl-C, 1 when a server dies or a step fails, 2 for a bad setting.
 """
 
@@ -25,6 +26,8 @@ from types import FrameType
 from .bugsink import ROOT, Bugsink, StackError, check_venv, port_in_use, start_timeout
 
 STATE = ROOT / ".stack" / "local"
+# Where the stack keeps its state; the tests point it at a folder of their own.
+STATE_VARIABLE = "STACK_STATE_DIR"
 ADMIN_EMAIL = "admin@example.org"
 
 
@@ -152,13 +155,14 @@ def run() -> int:
         if port_in_use("127.0.0.1", port):
             raise StackError(f"port {port} is in use: stop what runs there or set {name}")
 
-    STATE.mkdir(parents=True, exist_ok=True)
-    password_file = STATE / "admin-password"
+    state = Path(os.environ.get(STATE_VARIABLE, "").strip() or STATE)
+    state.mkdir(parents=True, exist_ok=True)
+    password_file = state / "admin-password"
     password = _secret_file(password_file, secrets.token_urlsafe(18))
-    key = _secret_file(STATE / "project-key", secrets.token_hex(16))
-    token = _secret_file(STATE / "api-token", secrets.token_hex(20))
+    key = _secret_file(state / "project-key", secrets.token_hex(16))
+    token = _secret_file(state / "api-token", secrets.token_hex(20))
 
-    bugsink = Bugsink(STATE / "bugsink", bugsink_port)
+    bugsink = Bugsink(state / "bugsink", bugsink_port)
     started = time.monotonic()
     _say(f"configuring Bugsink in {bugsink.home} (SQLite, phone-home off)")
     bugsink.configure()
@@ -176,7 +180,7 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    runtime_log = STATE / "runtime.log"
+    runtime_log = state / "runtime.log"
     try:
         bugsink.start(log=None)
         bugsink.wait_ready()
