@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from generate_support import OUTPUTS, Project, difference, snapshot
+from click.testing import CliRunner
+from generate_support import (
+    OUTPUTS,
+    REAL_SPEC,
+    SPEC_REL,
+    Project,
+    difference,
+    pyproject_text,
+    snapshot,
+)
 
 SPEC_BIN = Path(sys.executable).with_name("spec")
 
@@ -148,3 +157,46 @@ def test_written_file_keeps_its_mode(generated: Project) -> None:
     assert generated.run("generate").exit_code == 0
     assert "RUNTIME_PORT=9090" in target.read_text(encoding="utf-8")
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.fixture
+def full_disk_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """The workspace on a small tmpfs; mounting needs root (CAP_SYS_ADMIN), else the test skips."""
+    point = tmp_path / "fs"
+    point.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(point)], capture_output=True
+    ).returncode == 0
+    if not mounted:
+        pytest.skip("needs root and permission to mount a tmpfs (the disk-full case)")
+    try:
+        root = point / "repo"
+        (root / "specs/error-tracking").mkdir(parents=True)
+        (root / "changes").mkdir()
+        shutil.copyfile(REAL_SPEC, root / SPEC_REL)
+        (root / "pyproject.toml").write_text(pyproject_text(), encoding="utf-8")
+        monkeypatch.chdir(root)
+        yield Project(root, CliRunner())
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+
+
+def test_full_disk_writes_nothing(full_disk_project: Project) -> None:
+    project = full_disk_project
+    filler = project.root.parent / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        while True:
+            os.write(fd, b"x" * 4096)
+    except OSError:
+        pass  # the device is full: even a one-page temp file cannot be written now
+    finally:
+        os.close(fd)
+    before = snapshot(project.root)
+    result = project.run("generate")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "No space left on device; nothing was written" in result.stderr
+    after = snapshot(project.root)
+    assert after == before, difference(before, after)
+    filler.unlink()
+    assert project.run("generate").exit_code == 0
