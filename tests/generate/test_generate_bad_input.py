@@ -324,21 +324,7 @@ TABLE_CASES = [
               "not valid TOML", at_table=False),
 ]  # fmt: skip
 
-# tomllib raises a bare ValueError (the int-string limit) for a 5,000-digit integer, from
-# workspace._read_pyproject, which is not generate's code; it needs `except ValueError` there.
-_NEEDS_WORKSPACE_FIX = {"5000-digit-number-output"}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=pytest.mark.xfail(
-            strict=True, reason="workspace._read_pyproject must turn tomllib's ValueError into a message",
-        )) if case.id in _NEEDS_WORKSPACE_FIX else case
-        for case in TABLE_CASES
-    ],
-    ids=lambda case: case.id,
-)  # fmt: skip
+@pytest.mark.parametrize("case", TABLE_CASES, ids=lambda case: case.id)
 def test_hostile_generate_table(project: Project, outside: Path, case: TableCase) -> None:
     """Exit 2 with a message at the table's line; neither the tree nor a folder outside changes."""
     pyproject = project.root / "pyproject.toml"

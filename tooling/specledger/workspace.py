@@ -156,6 +156,8 @@ def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
         raise WorkspaceError(f"not valid TOML: {err}", path=path, code="config_invalid") from err
     except RecursionError as err:  # arrays or tables nested thousands deep
         raise WorkspaceError("not usable TOML: nested too deeply", path=path, code="config_invalid") from err
+    except ValueError as err:  # an integer past Python's int-string conversion limit
+        raise WorkspaceError(f"not valid TOML: {str(err)[:80]}", path=path, code="config_invalid") from err
     tool = data.get("tool")
     if not isinstance(tool, dict):
         return None
