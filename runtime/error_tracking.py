@@ -9,7 +9,6 @@ worse than an app that does not report.
 
 from __future__ import annotations
 
-import copy
 import importlib.metadata
 import logging
 import os
@@ -24,7 +23,7 @@ import sentry_sdk
 from emmett_core.pipeline.pipe import Pipe
 from sentry_sdk.utils import BadDsn, Dsn
 
-from .scrubbing import Scrubber
+from .scrubbing import RouteSecrets, Scrubber
 from .settings import CONFIG_PATH, ConfigError, load_config, resolve
 
 logger = logging.getLogger("runtime.error_tracking")
@@ -119,13 +118,15 @@ def describe_target(dsn: str) -> str:
 def _copy_body_to_request(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     """Expose the parsed body as ``request.data``, where Bugsink shows a request's body.
 
-    emmett-sentry puts it only in ``contexts.body_params``; the scrubber runs after this hook and
-    covers both places.
+    emmett-sentry puts it only in ``contexts.body_params``. Both places hold the same object, not
+    a copy: the scrubber, which runs after this hook, then judges the body once (it visits a shared
+    object once) and masks it in both places, and no time goes into copying it.
     """
-    body = event.get("contexts", {}).get("body_params")
+    contexts = event.get("contexts")
+    body = contexts.get("body_params") if isinstance(contexts, dict) else None
     request = event.get("request")
     if isinstance(request, dict) and body and "data" not in request:
-        request["data"] = copy.deepcopy(body)
+        request["data"] = body
     return event
 
 
@@ -206,6 +207,9 @@ def setup_error_tracking(
     }
     if transport is not None:
         sdk_opts["transport"] = transport
+    scrubber = Scrubber(config.scrubbing)
+    # Transactions (only sent when tracing is on) carry URLs and breadcrumbs too.
+    sdk_opts["before_send_transaction"] = scrubber
     app.config.Sentry.dsn = dsn
     app.config.Sentry.environment = environment
     app.config.Sentry.release = release
@@ -215,10 +219,12 @@ def setup_error_tracking(
     app.config.Sentry.sdk_opts = sdk_opts
     ext = app.use_extension(Sentry)
 
-    scrubber = Scrubber(config.scrub_fields, config.scrub_name_contains)
     # Registered through the extension (not sdk_opts), which would replace its own hook chain.
     ext.before_send(_copy_body_to_request)
     ext.before_send(scrubber)
+    # First pipe of every route defined from now on: records the values of secret route
+    # parameters, which the scrubber then masks wherever they appear.
+    app.pipeline = [RouteSecrets(scrubber.rules), *app.pipeline]
 
     scope = sentry_sdk.get_global_scope()
     scope.set_context(

@@ -1,84 +1,320 @@
-"""Remove sensitive values from an event before it leaves the process.
+"""Remove secrets from an event before it leaves the process (a sentry-sdk ``before_send`` hook).
 
 sentry-sdk's own ``EventScrubber`` misses what matters most for this app: emmett-sentry copies the
-parsed form/JSON body into ``contexts.body_params`` (the scrubber never looks at contexts), header
-names arrive spelled ``X-Api-Key`` while the deny list says ``x_api_key``, query strings are kept
-verbatim, and nested dictionaries in frame locals are only walked when asked. So this scrubber
-walks the *whole* event, masks the value of every key whose name is sensitive, and re-encodes query
-strings with their sensitive parameters masked. The field lists come from the generated config.
+parsed body into ``contexts.body_params`` (never looked at), header names arrive spelled
+``X-Api-Key`` while its list says ``x_api_key``, and query strings, exception messages and log
+messages are kept verbatim. So this scrubber walks the *whole* event once, iteratively (no
+recursion limit to hit), and applies the rules of :mod:`runtime.sensitive`: names by their words,
+values by their shape, ``name=value`` inside free text, and the values of secret route parameters.
+Anything deeper than ``MAX_DEPTH`` is replaced, never kept. The hook never raises: if walking fails
+all the same, it sends a skeleton of the event rather than the unscrubbed original.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote
 
-MASK = "[Filtered]"
+from emmett_core.pipeline.pipe import Pipe
+
+from .sensitive import MASK, Rules, Vocabulary, replace_values
+
+__all__ = ["MASK", "MAX_DEPTH", "TOO_DEEP", "RouteSecrets", "Scrubber", "SecretRouteParams"]
+
+MAX_DEPTH = 20  # levels below the event's root; a container whose contents lie deeper is replaced
+TOO_DEEP = "[Filtered: too deep]"
+
+# Stack-frame fields that hold source code or paths, not data: checked by value shape only, so
+# `password = form["password"]` stays readable in the source context.
+_CODE_FIELDS = frozenset(
+    {"context_line", "pre_context", "post_context", "filename", "abs_path", "module", "function"}
+)
+_SKELETON_FIELDS = ("event_id", "level", "timestamp", "platform", "release", "environment")
+
+# Values of secret route parameters of the request being handled (set by the route pipes; read
+# by the hook, which sentry-sdk calls synchronously in the request's own context).
+_ROUTE_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("runtime_route_secrets", default=())
 
 
-def normalise(name: str) -> str:
-    """Fold a key the way the spec compares them: case-insensitive, ``-`` equals ``_``."""
-    return name.strip().lower().replace("-", "_")
+def _route_values() -> tuple[str, ...]:
+    values: list[str] = []
+    for value in _ROUTE_SECRETS.get():
+        values.append(value)
+        encoded = quote(value, safe="")
+        if encoded != value:
+            values.append(encoded)
+    # longest first, so a value that contains another is masked whole
+    return tuple(sorted(set(values), key=len, reverse=True))
 
 
 class Scrubber:
-    """Masks sensitive keys anywhere in an event; a ``before_send`` hook when called."""
+    """Masks secrets anywhere in an event; a ``before_send`` hook when called."""
 
-    def __init__(self, fields: Iterable[str], name_contains: Iterable[str]) -> None:
-        self._fields = frozenset(normalise(f) for f in fields)
-        self._contains = tuple(normalise(c) for c in name_contains)
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.rules = Rules(vocabulary)
+        self._keys: dict[str, str] = {}  # key -> the key with credential shapes masked
+        # text -> scrubbed text, for free text and for code. Error events repeat most of their
+        # strings (frames, source lines, headers, modules, the body twice), so each distinct
+        # string is judged once. The result depends on the text alone (route values are
+        # replaced before the lookup), so the caches are safe to share between threads.
+        self._texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
-    def is_sensitive(self, key: str) -> bool:
-        """True when a key names something that must not be sent."""
-        norm = normalise(key)
-        return norm in self._fields or any(part in norm for part in self._contains)
-
-    def scrub_query(self, query: str) -> str:
-        """Mask sensitive parameters of a query string; keep the others as they were."""
-        if not query:
-            return query
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if not pairs:
-            # Not key=value shaped (e.g. a bare token): nothing to match against, so mask it.
-            return MASK
-        return urlencode([(k, MASK if self.is_sensitive(k) else v) for k, v in pairs], safe="[]")
-
-    def scrub(self, value: Any, depth: int = 0) -> Any:
-        """Return ``value`` with sensitive keys masked at any depth (in place for dicts/lists)."""
-        if depth > 50:  # events are serialised to a bounded depth; this guards against cycles
-            return value
-        if isinstance(value, dict):
-            for key in list(value):
-                if isinstance(key, str) and self.is_sensitive(key):
-                    value[key] = MASK
-                elif key == "query_string" and isinstance(value[key], str):
-                    value[key] = self.scrub_query(value[key])
-                else:
-                    value[key] = self.scrub(value[key], depth + 1)
-            return value
-        if isinstance(value, list):
-            # Header lists and query lists arrive as [name, value] pairs.
-            if (
-                len(value) == 2
-                and isinstance(value[0], str)
-                and self.is_sensitive(value[0])
-                and not isinstance(value[1], dict | list)
-            ):
-                value[1] = MASK
-                return value
-            for index, item in enumerate(value):
-                value[index] = self.scrub(item, depth + 1)
-            return value
-        return value
-
+    # ---- the hook -------------------------------------------------------------------------
     def __call__(self, event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-        """``before_send`` entry point: scrub the event, then move the body where it is readable."""
-        request = event.get("request")
-        if isinstance(request, dict):
-            url = request.get("url")
-            if isinstance(url, str) and "?" in url:
-                base, _, query = url.partition("?")
-                request["url"] = f"{base}?{self.scrub_query(query)}"
-        self.scrub(event)
+        """``before_send`` entry point: scrub ``event`` in place and return it."""
+        try:
+            return self.scrub_event(event, _route_values())
+        except Exception:  # a scrubber bug must not send the original
+            return _skeleton(event)
+
+    def scrub_event(self, event: dict[str, Any], route_values: Iterable[str] = ()) -> dict[str, Any]:
+        """Scrub ``event`` in place; ``route_values`` are masked wherever they appear."""
+        values = tuple(v for v in route_values if v)
+        logentry = event.get("logentry")
+        original = logentry.get("formatted") if isinstance(logentry, dict) else None
+        self._walk(event, values)
+        if isinstance(logentry, dict) and isinstance(original, str):
+            _mask_log_params(logentry, original)
         return event
+
+    def scrub(self, value: Any) -> Any:
+        """Scrub any value (a dict or list in place) and return it; for tests and tools."""
+        holder = {"value": value}
+        self._walk(holder, ())
+        return holder["value"]
+
+    # ---- walking --------------------------------------------------------------------------
+    def _walk(self, root: dict[str, Any], values: tuple[str, ...]) -> None:
+        seen: set[int] = set()
+        # (container, depth of the container, code mode)
+        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]] = [(root, 0, False)]
+        while stack:
+            node, depth, code = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, dict):
+                self._walk_dict(node, depth, code, values, stack)
+            else:
+                self._walk_list(node, depth, code, values, stack)
+
+    def _walk_dict(
+        self,
+        node: dict[Any, Any],
+        depth: int,
+        code: bool,
+        values: tuple[str, ...],
+        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
+    ) -> None:
+        # The hot loop of the scrubber: names, strings and small scalars are handled inline, with
+        # the caches read directly, because an event has hundreds of entries.
+        names = self.rules.name_cache
+        classify = self.rules.is_sensitive_name
+        key_shapes = self._keys
+        renames: list[tuple[Any, str]] = []
+        for key, value in node.items():
+            if isinstance(key, str):
+                name = key
+                if values or len(key) >= 8:
+                    new_key = key_shapes.get(key) if not values else None
+                    if new_key is None:
+                        new_key = self._scrub_key(key, values)
+                    if new_key != key:
+                        renames.append((key, new_key))
+            else:
+                name = str(key)
+            sensitive = names.get(name)
+            if sensitive is None:
+                sensitive = classify(name)
+            if sensitive and not _is_empty(value):
+                node[key] = MASK
+            elif isinstance(value, str):
+                node[key] = self._scrub_string(value, code or name in _CODE_FIELDS, values)
+            elif isinstance(value, dict | list):
+                if depth + 1 >= MAX_DEPTH:
+                    node[key] = TOO_DEEP  # its contents would lie past the limit
+                else:
+                    stack.append((value, depth + 1, code or name in _CODE_FIELDS))
+            elif value is None or isinstance(value, bool | float):
+                continue
+            else:
+                node[key] = self._child(value, depth, code, values, stack)
+        for key, new_key in renames:
+            value = node.pop(key)
+            while new_key in node:
+                new_key += "_"
+            node[new_key] = value
+
+    def _walk_list(
+        self,
+        node: list[Any],
+        depth: int,
+        code: bool,
+        values: tuple[str, ...],
+        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
+    ) -> None:
+        # Header and query lists arrive as [name, value] pairs.
+        if (
+            len(node) == 2
+            and isinstance(node[0], str)
+            and not isinstance(node[1], dict | list)
+            and not _is_empty(node[1])
+            and self.rules.is_sensitive_name(node[0])
+        ):
+            node[1] = MASK
+        for index, item in enumerate(node):
+            if isinstance(item, dict | list):
+                if depth + 1 >= MAX_DEPTH:
+                    node[index] = TOO_DEEP  # its contents would lie past the limit
+                else:
+                    stack.append((item, depth + 1, code))
+            else:
+                node[index] = self._child(item, depth, code, values, stack)
+
+    def _child(
+        self,
+        value: Any,
+        depth: int,
+        code: bool,
+        values: tuple[str, ...],
+        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
+    ) -> Any:
+        """The scrubbed form of a child value; containers are queued and returned as they are."""
+        if isinstance(value, str):
+            return self._scrub_string(value, code, values)
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            return value
+        if isinstance(value, int):
+            return self.rules.scrub_int(value)
+        if isinstance(value, tuple):
+            value = list(value)
+        if isinstance(value, dict | list):
+            if depth + 1 >= MAX_DEPTH:
+                return TOO_DEEP
+            stack.append((value, depth + 1, code))
+            return value
+        if isinstance(value, bytes | bytearray):
+            return self._scrub_string(bytes(value).decode("utf-8", "replace"), code, values)
+        # Anything else is sent as text by the SDK; judge the text it would send.
+        return self._scrub_string(_safe_str(value), code, values)
+
+    def _scrub_string(self, text: str, code: bool, values: tuple[str, ...]) -> str:
+        if values:
+            text = replace_values(text, values)
+        cache = self._texts[code]
+        done = cache.get(text)
+        if done is None:
+            done = self.rules.scrub_text(text, free_text=not code)
+            if len(text) <= 1024:
+                if len(cache) >= 16384:  # bounded: the texts come from requests
+                    cache.clear()
+                cache[text] = done
+        return done
+
+    def _scrub_key(self, key: str, values: tuple[str, ...]) -> str:
+        # A key is a name, but a body can use a secret as a key ({"eyJ...": 1}): check its shape.
+        if values:
+            key = replace_values(key, values)
+        if len(key) < 8:
+            return key
+        done = self._keys.get(key)
+        if done is None:
+            done = self.rules.scrub_text(key, free_text=False)
+            if len(self._keys) > 4096:  # keys come from requests: keep the memo bounded
+                self._keys.clear()
+            self._keys[key] = done
+        return done
+
+
+def _is_empty(value: Any) -> bool:
+    """None, "" and empty containers hold nothing to hide, so they are left as they are."""
+    if value is None:
+        return True
+    if isinstance(value, str | list | dict | tuple):
+        return len(value) == 0
+    return False
+
+
+def _mask_log_params(logentry: dict[str, Any], original: str) -> None:
+    """Mask a log entry's parameters that its scrubbed message no longer shows."""
+    params = logentry.get("params")
+    scrubbed = logentry.get("formatted")
+    if not isinstance(params, list) or not isinstance(scrubbed, str) or scrubbed == original:
+        return
+    for index, param in enumerate(params):
+        shown = param if isinstance(param, str) else _safe_str(param)
+        # the SDK sends string parameters as their repr; compare the bare text too
+        bare = shown[1:-1] if len(shown) >= 2 and shown[0] == shown[-1] == "'" else shown
+        if bare and bare in original and bare not in scrubbed:
+            params[index] = MASK
+
+
+def _safe_str(value: Any) -> str:
+    try:
+        return str(value)
+    except Exception:  # any __str__ may raise
+        return f"<{type(value).__name__}>"
+
+
+def _skeleton(event: Any) -> dict[str, Any]:
+    """What is left of an event the scrubber could not walk: nothing that could hold a secret."""
+    kept: dict[str, Any] = {}
+    try:
+        for field in _SKELETON_FIELDS:
+            value = event.get(field)
+            if isinstance(value, str | int | float):
+                kept[field] = value
+        types = [
+            str(item.get("type"))[:200]
+            for item in event.get("exception", {}).get("values", [])
+            if isinstance(item, dict)
+        ]
+        if types:
+            kept["exception"] = {"values": [{"type": t, "value": MASK} for t in types]}
+    except Exception:  # the event may be of any shape
+        pass
+    kept["message"] = "event withheld: the scrubber could not process it"
+    return kept
+
+
+class RouteSecrets(Pipe):
+    """App-wide first pipe: records the values of the request's secret route parameters.
+
+    A parameter is secret when its name is sensitive by the word rule or listed under "Secret
+    route parameters" in the spec. It starts each request afresh, so values never carry over.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        self._rules = rules
+
+    async def pipe_request(self, next_pipe: Any, **kwargs: Any) -> Any:
+        """Record the secret values, then run the rest of the pipeline."""
+        found = tuple(
+            str(value)
+            for name, value in kwargs.items()
+            if value is not None and str(value) and self._rules.is_secret_route_param(name)
+        )
+        _ROUTE_SECRETS.set(found)
+        return await next_pipe(**kwargs)
+
+
+class SecretRouteParams(Pipe):
+    """Declares route parameters secret on one route: ``pipeline=[SecretRouteParams("code")]``.
+
+    Their values are masked wherever they appear in an event raised while handling the request
+    (URL, transaction name, breadcrumbs, tags, messages, locals).
+    """
+
+    def __init__(self, *names: str) -> None:
+        self._names = frozenset(names)
+
+    async def pipe_request(self, next_pipe: Any, **kwargs: Any) -> Any:
+        """Add this route's declared parameters to the request's secret values."""
+        found = tuple(
+            str(kwargs[name]) for name in self._names if kwargs.get(name) not in (None, "")
+        )
+        if found:
+            _ROUTE_SECRETS.set(_ROUTE_SECRETS.get() + found)
+        return await next_pipe(**kwargs)

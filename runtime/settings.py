@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .sensitive import Vocabulary
+
 CONFIG_PATH = Path(__file__).resolve().parent / "config" / "error_tracking.toml"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -47,8 +49,7 @@ class TrackingConfig:
 
     path: Path
     settings: Mapping[str, SettingSpec]
-    scrub_fields: tuple[str, ...]
-    scrub_name_contains: tuple[str, ...]
+    scrubbing: Vocabulary
 
 
 @dataclass
@@ -114,12 +115,14 @@ def load_config(path: Path = CONFIG_PATH) -> TrackingConfig:
     scrubbing = raw.get("scrubbing", {})
     if not isinstance(scrubbing, dict):
         raise _error(path, "[scrubbing] must be a table")
-    fields = scrubbing.get("fields", [])
-    contains = scrubbing.get("name_contains", [])
-    for key, value in (("fields", fields), ("name_contains", contains)):
+    lists: dict[str, tuple[str, ...]] = {}
+    # Every list of the spec's scrubbing requirement; one left out is read as empty.
+    for key in Vocabulary.__dataclass_fields__:
+        value = scrubbing.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise _error(path, f"[scrubbing] {key} must be a list of non-empty strings")
-    return TrackingConfig(path, specs, tuple(fields), tuple(contains))
+        lists[key] = tuple(value)
+    return TrackingConfig(path, specs, Vocabulary(**lists))
 
 
 def _check(spec: SettingSpec, value: Any) -> Any:

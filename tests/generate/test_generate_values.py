@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from specledger.errors import SpecledgerError
+from specledger.generate.extract import SCRUB_LABELS, read_spec_data
 from specledger.generate.render import toml_value
 from specledger.generate.settings import DefaultError, TypeSyntaxError, dsn_problem, parse_type
 
@@ -71,3 +74,25 @@ def test_integer_default_is_an_int_and_float_default_a_float() -> None:
 )
 def test_dsn_check(dsn: str, ok: bool) -> None:
     assert (dsn_problem(dsn) is None) is ok
+
+
+REAL_SPEC = Path(__file__).resolve().parents[2] / "specs/error-tracking/spec.md"
+
+
+def test_every_scrub_list_of_the_spec_is_read() -> None:
+    scrubbing = read_spec_data(REAL_SPEC, "spec.md").scrubbing
+    assert set(vars(scrubbing)) == set(SCRUB_LABELS)
+    assert {"pwd", "session", "jwt"} <= set(scrubbing.words)
+    assert "api" in scrubbing.key_qualifiers
+    assert "count" in scrubbing.readable
+    assert "code" in scrubbing.route_params
+
+
+@pytest.mark.parametrize("label", ["Sensitive words", "Key qualifiers", "Kept readable",
+                                   "Secret route parameters"])  # fmt: skip
+def test_a_missing_scrub_list_names_its_label(tmp_path: Path, label: str) -> None:
+    spec = tmp_path / "spec.md"
+    spec.write_text(REAL_SPEC.read_text(encoding="utf-8").replace(f"**{label}**", label),
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(SpecledgerError, match=rf"no \*\*{label}\*\* list"):
+        read_spec_data(spec, "spec.md")

@@ -1,21 +1,18 @@
 """The app in-process: events captured by an in-memory transport, and the boot guarantees.
 
-emmett-sentry patches Emmett's router classes and sentry-sdk keeps one global client, so one app
-with tracking on is built per module; apps with tracking off never touch either.
+emmett-sentry patches Emmett's router classes and sentry-sdk keeps one global client, so the app
+with tracking on is the session's (``conftest.py``); apps with tracking off never touch either.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
-import sentry_sdk
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
+from runtime_capture import DSN, one_event
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -24,48 +21,22 @@ if str(ROOT) not in sys.path:
 from runtime.app import RuntimeApp, create_app  # noqa: E402
 from runtime.error_tracking import SentryUser, check_dsn  # noqa: E402
 
-DSN = f"http://{'a' * 32}@127.0.0.1:9/1"  # never contacted: the transport is replaced
-
-
-class CaptureTransport(Transport):
-    """Keeps events in memory instead of sending them."""
-
-    events: ClassVar[list[dict[str, Any]]] = []
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        event = envelope.get_event()
-        if event is not None:
-            CaptureTransport.events.append(event)
-
-
-@pytest.fixture(scope="module")
-def tracked_app() -> Iterator[RuntimeApp]:
-    application = create_app(
-        env={"SENTRY_DSN": DSN, "SENTRY_RELEASE": "unit@1", "SENTRY_ENVIRONMENT": "unit"},
-        transport=CaptureTransport,
-    )
-
-    @application.route("/as-user", output="str", pipeline=[SentryUser(lambda: _USER)])
-    async def as_user() -> str:
-        raise RuntimeError("failure while logged in")
-
-    yield application
-    sentry_sdk.get_client().close(timeout=0)
-    sentry_sdk.get_global_scope().set_client(None)
-
-
 _USER = {"id": 42, "email": "ada@example.org", "password": "never-sent"}
 
 
-@pytest.fixture(autouse=True)
-def _clear_events() -> None:
-    CaptureTransport.events.clear()
+@pytest.fixture(scope="module")
+def app_with_user(tracked_app: RuntimeApp) -> RuntimeApp:
+    """The session's tracked app plus a route run as an authenticated user."""
+
+    @tracked_app.route("/as-user", output="str", pipeline=[SentryUser(lambda: _USER)])
+    async def as_user() -> str:
+        raise RuntimeError("failure while logged in")
+
+    return tracked_app
 
 
 def _one_event() -> dict[str, Any]:
-    sentry_sdk.flush(timeout=2)
-    assert len(CaptureTransport.events) == 1, CaptureTransport.events
-    return CaptureTransport.events[0]
+    return one_event()
 
 
 def test_an_error_is_captured_once_with_its_request_and_release(tracked_app: RuntimeApp) -> None:
@@ -91,9 +62,9 @@ def test_form_body_reaches_the_event_scrubbed(tracked_app: RuntimeApp) -> None:
 
 
 def test_the_authenticated_user_is_attached_with_id_and_email_only(
-    tracked_app: RuntimeApp,
+    app_with_user: RuntimeApp,
 ) -> None:
-    assert tracked_app.test_client().get("/as-user").status == 500
+    assert app_with_user.test_client().get("/as-user").status == 500
     event = _one_event()
     assert event["user"] == {"id": "42", "email": "ada@example.org"}
 

@@ -20,7 +20,11 @@ def test_the_shipped_config_declares_what_the_app_reads() -> None:
         assert name in config.settings
     # Bugsink throws transactions away, so tracing is off unless asked for.
     assert config.settings["SENTRY_TRACES_SAMPLE_RATE"].default == 0.0
-    assert "password" in config.scrub_fields
+    assert "password" in config.scrubbing.fields
+    # every list of the spec's scrubbing requirement reaches the runtime, none of them empty
+    for name, names in vars(config.scrubbing).items():
+        assert names, f"[scrubbing] {name} is empty"
+    assert {"pwd", "session"} <= set(config.scrubbing.words)
 
 
 def test_environment_overrides_defaults() -> None:

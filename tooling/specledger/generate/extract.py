@@ -9,10 +9,12 @@ generator reads:
   is the empty string. A value may be wrapped in one code span (`` `true` ``).
 * **deployment table**: a table whose header row is ``Variable | Default | Required | Description``.
   Required is ``yes`` or ``no``; a required variable has the Default ``(none)``.
-* **scrub lists**: the bullet list that directly follows a paragraph starting with the bold label
-  ``**Exact field names**``, and the one following ``**Name fragments**``; one name per item.
+* **scrub lists**: the bullet list that directly follows a paragraph starting with one of the bold
+  labels in ``SCRUB_LABELS`` (``**Exact field names**``, ``**Name fragments**``, ``**Sensitive
+  words**``, ``**Key qualifiers**``, ``**Kept readable**``, ``**Secret route parameters**``); one
+  name per item. Each becomes one field of ``Scrubbing``.
 
-Each of the four must appear exactly once. A table whose first header is ``Variable`` but whose
+The two tables and every scrub list must appear exactly once. A table whose first header is ``Variable`` but whose
 columns match neither shape is an error, not silently skipped, so a typo in a header cannot make
 the generator miss data.
 """
@@ -40,6 +42,19 @@ SETTINGS_COLUMNS = ("Variable", "Default", "Type", "Description")
 DEPLOYMENT_COLUMNS = ("Variable", "Default", "Required", "Description")
 FIELDS_LABEL = "Exact field names"
 FRAGMENTS_LABEL = "Name fragments"
+WORDS_LABEL = "Sensitive words"
+QUALIFIERS_LABEL = "Key qualifiers"
+READABLE_LABEL = "Kept readable"
+ROUTE_PARAMS_LABEL = "Secret route parameters"
+# Field of ``Scrubbing`` -> the bold label of its list in the spec, in the order they are read.
+SCRUB_LABELS = {
+    "fields": FIELDS_LABEL,
+    "name_contains": FRAGMENTS_LABEL,
+    "words": WORDS_LABEL,
+    "key_qualifiers": QUALIFIERS_LABEL,
+    "readable": READABLE_LABEL,
+    "route_params": ROUTE_PARAMS_LABEL,
+}
 EMPTY_DEFAULT = "(empty)"
 NO_DEFAULT = "(none)"
 
@@ -50,6 +65,7 @@ _CODE_SPAN = re.compile(r"^`([^`]*)`$")
 _LABEL = re.compile(r"^\*\*(.+?)\*\*")
 _PIPE = re.compile(r"(?<!\\)\|")
 _BROKEN_HEADER = re.compile(r"^\s*\|\s*Variable\s*\|", re.IGNORECASE)
+_SCRUB_LABELS_LOWER = frozenset(label.lower() for label in SCRUB_LABELS.values())
 
 
 @dataclass(frozen=True)
@@ -80,10 +96,14 @@ class DeploymentVariable:
 
 @dataclass(frozen=True)
 class Scrubbing:
-    """The two scrub lists: exact names and name fragments, lower-case, in spec order."""
+    """The scrub lists of the spec, lower-case, each in spec order (see ``SCRUB_LABELS``)."""
 
-    fields: tuple[str, ...]
-    name_contains: tuple[str, ...]
+    fields: tuple[str, ...]  # exact field names
+    name_contains: tuple[str, ...]  # fragments of a name
+    words: tuple[str, ...]  # sensitive words of a name
+    key_qualifiers: tuple[str, ...]  # words that make a following `key` sensitive
+    readable: tuple[str, ...]  # last words that keep a name readable
+    route_params: tuple[str, ...]  # route parameters that are always secret
 
 
 @dataclass(frozen=True)
@@ -200,7 +220,7 @@ class _Reader:
         if not match:
             return
         label = " ".join(match.group(1).split()).lower()
-        if label not in (FIELDS_LABEL.lower(), FRAGMENTS_LABEL.lower()):
+        if label not in _SCRUB_LABELS_LOWER:
             return
         line = self._line(inline)
         if label in self.lists:
@@ -383,8 +403,7 @@ def read_spec_data(path: Path, display: str) -> SpecData:
     settings = _settings(reader, _pick(reader, SETTINGS_COLUMNS, anchor))
     deployment = _deployment(reader, _pick(reader, DEPLOYMENT_COLUMNS, anchor))
     scrubbing = Scrubbing(
-        fields=_names(reader, FIELDS_LABEL, anchor),
-        name_contains=_names(reader, FRAGMENTS_LABEL, anchor),
+        **{field: _names(reader, label, anchor) for field, label in SCRUB_LABELS.items()}
     )
     return SpecData(path, reader.title, settings, scrubbing, deployment)
 
