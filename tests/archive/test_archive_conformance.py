@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "conformance"  # CI checks out ../shared beside the clone
+SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared") / "conformance"  # make exports it
 SPEC = REPO / ".venv" / "bin" / "spec"
 
 

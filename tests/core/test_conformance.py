@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared")  # make exports SPECLEDGER_SHARED
 CHECK = SHARED / "conformance" / "check.py"
 CASES = SHARED / "conformance" / "cases"
 SPEC_BIN = Path(sys.executable).parent / "spec"
