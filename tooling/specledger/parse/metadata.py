@@ -1,68 +1,297 @@
-"""``.openspec.yaml``: per-change metadata (``skip_specs``, ``retire_capabilities``)."""
+"""``.openspec.yaml``: per-change metadata (``schema``, ``created``, ``skip_specs``, ``retire_capabilities``).
+
+The file is read as plain data with a loader of our own, because the stock one trusts it too
+far: it turns dates into ``datetime`` (an impossible date such as ``2026-13-45`` raises), expands
+aliases without limit (a "billion laughs" document exhausts memory once its value is printed),
+and recurses once per nesting level (a few thousand ``[`` raise ``RecursionError``). Here the
+size, the number of aliases and the nesting depth are bounded while the document is composed,
+before anything is built, and every problem becomes a message with the line it concerns.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
+import os
 import re
+import reprlib
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.error import Mark, MarkedYAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from specledger.errors import SpecledgerError
 from specledger.model import ChangeMetadata
 
 METADATA_FILE = ".openspec.yaml"
 BUILTIN_SCHEMAS = {"spec-driven"}
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Generous for a file of four keys; anything larger is not change metadata.
+MAX_METADATA_BYTES = 64 * 1024
+MAX_ALIASES = 16
+MAX_DEPTH = 16
+DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# What YAML 1.1 reads as a timestamp (the old loader accepted these for ``created``): a date,
+# then optionally a time and a zone. Anchored, and no two runs here can match the same text.
+TIMESTAMP_TAIL_RE = re.compile(
+    r"(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
+)
+SCHEMA_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+_short = reprlib.Repr()
+_short.maxstring = 60
+_short.maxother = 60
 
 
-def load_metadata(change_dir: Path, schema_dirs: tuple[Path, ...] = ()) -> tuple[ChangeMetadata, str | None, bool]:
-    """Read the metadata file.
+class MetadataProblem(str):
+    """Why the metadata file is not valid: the message, with ``line`` (1-based, ``None`` for the file)."""
 
-    Returns ``(metadata, problem, skip_specs_requested)``: ``problem`` says why the file is not
-    valid metadata (``None`` when it is, or when there is no file); ``skip_specs_requested`` tells
-    whether the raw file asks for ``skip_specs`` at all, valid or not.
+    line: int | None
+
+    def __new__(cls, message: str, line: int | None = None) -> MetadataProblem:
+        problem = super().__new__(cls, message)
+        problem.line = line
+        return problem
+
+
+@dataclass
+class MetadataCheck:
+    """Everything read from the file: the metadata, each problem, and whether skip_specs is asked for."""
+
+    meta: ChangeMetadata
+    problems: list[MetadataProblem] = field(default_factory=list)
+    skip_specs_requested: bool = False
+
+    @property
+    def problem(self) -> MetadataProblem | None:
+        """All problems in one message (at the first problem's line), ``None`` when there is none."""
+        if not self.problems:
+            return None
+        return MetadataProblem("; ".join(self.problems), self.problems[0].line)
+
+
+class _Refused(MarkedYAMLError):
+    """The document is beyond a limit: refused before it is built."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: Node) -> Any:
+    # An explicit !!timestamp stays text too: the `created` check reads it itself.
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+# The safe loader's implicit types, less the timestamp: a date stays the text it was written as.
+_RESOLVERS = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class PlainDataLoader(yaml.SafeLoader):
+    """A SafeLoader for untrusted metadata: no timestamps, few aliases, shallow nesting.
+
+    Limits are checked while composing, so a document over them is refused before any object is
+    built; any error while building a value (an integer of 5,000 digits, say) is a YAML error at
+    that value's line, not an exception of another kind.
     """
+
+    # a class-level table, as in the base class, and never changed
+    yaml_implicit_resolvers = _RESOLVERS
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Refused(f"more than {MAX_ALIASES} aliases (*name); refusing to expand them", event.start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark if event else None)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner keeps a list per open bracket and walks it for every token: a file of
+        # "[" alone is quadratic there, so the depth limit is enforced here, before the composer.
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as err:
+            reason = str(err).split(";")[0][:100]
+            raise ConstructorError(None, None, f"cannot read this value ({reason})", node.start_mark) from err
+
+
+PlainDataLoader.add_constructor(TIMESTAMP_TAG, _timestamp_as_text)
+
+
+def _line_of(err: yaml.YAMLError, raw: str) -> int | None:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if isinstance(mark, Mark):
+        return mark.line + 1
+    position = getattr(err, "position", None)  # a ReaderError (a character YAML does not allow)
+    if isinstance(position, int):
+        return raw.count("\n", 0, position) + 1
+    return None
+
+
+def _yaml_reason(err: yaml.YAMLError) -> str:
+    if isinstance(err, MarkedYAMLError):
+        return " ".join(str(part) for part in (err.context, err.problem) if part) or "not valid YAML"
+    return str(err).splitlines()[0] if str(err) else "not valid YAML"
+
+
+def _read_raw(path: Path) -> tuple[str | None, MetadataProblem | None]:
+    """The file's text, or why it cannot be read (never blocks on a FIFO, never reads a device)."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None, MetadataProblem("it is not a regular file")
+        if info.st_size > MAX_METADATA_BYTES:
+            return None, MetadataProblem(f"it is larger than {MAX_METADATA_BYTES // 1024} KiB; change metadata is "
+                                         "a few short keys")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_METADATA_BYTES + 1)
+    except OSError as err:
+        reason = "a symbolic link loop" if err.errno == errno.ELOOP else (os.strerror(err.errno) if err.errno else err)
+        return None, MetadataProblem(f"cannot read it: {reason}")
+    if len(data) > MAX_METADATA_BYTES:
+        return None, MetadataProblem(f"it is larger than {MAX_METADATA_BYTES // 1024} KiB")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        return None, MetadataProblem(f"not valid UTF-8 (byte 0x{data[err.start]:02x})", line)
+
+
+def _compose(raw: str) -> tuple[Node | None, Any]:
+    loader = PlainDataLoader(raw)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _is_date(value: Any) -> bool:
+    """A ``created`` value: YYYY-MM-DD (optionally a YAML time after it) naming a real day."""
+    if isinstance(value, _dt.date):
+        return True
+    if not isinstance(value, str):
+        return False
+    match = DATE_RE.match(value)
+    if match is None:
+        return False
+    tail = value[match.end() :]
+    if tail and not TIMESTAMP_TAIL_RE.fullmatch(tail):
+        return False
+    try:
+        _dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return False
+    return True
+
+
+def _schema_known(schema: str, schema_dirs: tuple[Path, ...]) -> bool:
+    if schema in BUILTIN_SCHEMAS:
+        return True
+    if not SCHEMA_NAME_RE.fullmatch(schema):
+        return False  # never a path: no separator, no "..", nothing long enough to fail the filesystem
+    for folder in schema_dirs:
+        try:
+            if (folder / schema / "schema.yaml").is_file():
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def check_metadata(change_dir: Path, schema_dirs: tuple[Path, ...] = ()) -> MetadataCheck:
+    """Read and check the change's metadata file; never raises for what the file holds."""
     path = change_dir / METADATA_FILE
     if not path.exists() and not path.is_symlink():
-        return ChangeMetadata(), None, False
+        return MetadataCheck(ChangeMetadata())
+    present = ChangeMetadata(present=True)
+    raw, unreadable = _read_raw(path)
+    if raw is None:
+        return MetadataCheck(present, [unreadable or MetadataProblem("cannot read it")], True)
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return ChangeMetadata(present=True), f"cannot read it: {err}", True
-    try:
-        data: Any = yaml.safe_load(raw)
+        node, data = _compose(raw)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        return ChangeMetadata(present=True), f"not valid YAML{where}", "skip_specs" in raw
+        return MetadataCheck(present, [MetadataProblem(f"not valid YAML: {_yaml_reason(err)}", _line_of(err, raw))],
+                             "skip_specs" in raw)
+    except RecursionError:  # defence in depth: the depth limit stops nesting long before this
+        return MetadataCheck(present, [MetadataProblem(f"nested more than {MAX_DEPTH} levels deep")],
+                             "skip_specs" in raw)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return ChangeMetadata(present=True), "expected a mapping of keys to values", "skip_specs" in raw
+        line = node.start_mark.line + 1 if node is not None else None
+        return MetadataCheck(present, [MetadataProblem("expected a mapping of keys to values", line)],
+                             "skip_specs" in raw)
+    lines: dict[str, int] = {}
+    if isinstance(node, MappingNode):
+        for key_node, _value_node in node.value:
+            if isinstance(key_node, ScalarNode) and isinstance(key_node.value, str):
+                lines.setdefault(key_node.value, key_node.start_mark.line + 1)
     requested = "skip_specs" in data and data["skip_specs"] is not False
-    problems = []
+    problems: list[MetadataProblem] = []
     schema = data.get("schema")
     if not isinstance(schema, str) or not schema.strip():
-        problems.append("'schema' is required and must be a name such as spec-driven")
-    elif schema not in BUILTIN_SCHEMAS and not any((d / schema / "schema.yaml").is_file() for d in schema_dirs):
-        problems.append(f"unknown schema {schema!r}")
+        problems.append(MetadataProblem("'schema' is required and must be a name such as spec-driven",
+                                        lines.get("schema")))
+    elif not _schema_known(schema, schema_dirs):
+        problems.append(MetadataProblem(f"unknown schema {_short.repr(schema)}", lines.get("schema")))
     for key in ("skip_specs", "retire_capabilities"):
         if key in data and not isinstance(data[key], bool):
-            problems.append(f"'{key}' must be true or false, not {data[key]!r}")
+            problems.append(MetadataProblem(f"'{key}' must be true or false, not {_short.repr(data[key])}",
+                                            lines.get(key)))
     created = data.get("created")
-    if created is not None and not isinstance(created, _dt.date) and not (
-        isinstance(created, str) and DATE_RE.match(created)
-    ):
-        problems.append("'created' must be a date written YYYY-MM-DD")
+    if created is not None and not _is_date(created):
+        problems.append(MetadataProblem(f"'created' must be a real date written YYYY-MM-DD, not {_short.repr(created)}",
+                                        lines.get("created")))
     meta = ChangeMetadata(
         schema=schema if isinstance(schema, str) else None,
         skip_specs=data.get("skip_specs") is True,
         retire_capabilities=data.get("retire_capabilities") is True,
         present=True,
     )
-    return meta, ("; ".join(problems) or None), requested
+    return MetadataCheck(meta, problems, requested)
+
+
+def load_metadata(
+    change_dir: Path, schema_dirs: tuple[Path, ...] = ()
+) -> tuple[ChangeMetadata, MetadataProblem | None, bool]:
+    """Read the metadata file.
+
+    Returns ``(metadata, problem, skip_specs_requested)``: ``problem`` says why the file is not
+    valid metadata (``None`` when it is, or when there is no file) and carries the line it
+    concerns as ``problem.line``; ``skip_specs_requested`` tells whether the raw file asks for
+    ``skip_specs`` at all, valid or not.
+    """
+    result = check_metadata(change_dir, schema_dirs)
+    return result.meta, result.problem, result.skip_specs_requested
 
 
 def read_metadata(change_dir: Path, schema_dirs: tuple[Path, ...] = ()) -> ChangeMetadata:
@@ -70,5 +299,5 @@ def read_metadata(change_dir: Path, schema_dirs: tuple[Path, ...] = ()) -> Chang
     meta, problem, _ = load_metadata(change_dir, schema_dirs)
     if problem:
         raise SpecledgerError(f"invalid change metadata: {problem}", path=change_dir / METADATA_FILE,
-                              code="invalid_metadata")
+                              line=problem.line, code="invalid_metadata")
     return meta

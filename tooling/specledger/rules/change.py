@@ -26,8 +26,19 @@ def check_proposal(proposal: Proposal, path: str) -> list[Finding]:
     ]
 
 
+def _task_line(tasks: Tasks, schema_path: tuple[str | int, ...]) -> int | None:
+    """The line of the task a schema error points into (``tasks/<i>/...``), else ``None``."""
+    if len(schema_path) >= 2 and schema_path[0] == "tasks" and isinstance(schema_path[1], int):
+        index = schema_path[1]
+        if 0 <= index < len(tasks.tasks):
+            return tasks.tasks[index].line
+    return None
+
+
 def check_tasks(tasks: Tasks, path: str) -> list[Finding]:
-    found = _from_schema("tasks", tasks.to_data(), path)
+    # each schema finding points at its task's line: two empty checkboxes are two findings
+    found = [Finding(Level(i.level), i.code, i.message, path, _task_line(tasks, i.path))
+             for i in schemas.check("tasks", tasks.to_data())]
     if not tasks.tasks and tasks.list_items:
         found.append(warning(
             "tasks-no-checkboxes",

@@ -49,19 +49,45 @@ def _owner(data: Any, path: tuple[str | int, ...]) -> Mapping[str, Any]:
 
 
 def check(kind: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Iterator[SchemaFinding]:
-    """Validate ``data`` against the kind's schema, yielding findings in document order."""
+    """Validate ``data`` against the kind's schema, yielding findings in document order.
+
+    A ``required`` keyword gives one finding per missing property, each with its own code.
+    """
     errors = sorted(validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    done: set[tuple[tuple[str | int, ...], int]] = set()
     for err in errors:
+        if err.validator == "required":
+            # jsonschema reports each missing property as its own error but does not say which
+            # one in structured form; so the first error of a `required` keyword at a place
+            # stands for all of them, read from the instance, and the rest are dropped.
+            key = (tuple(err.absolute_path), id(err.schema))
+            if key in done:
+                continue
+            done.add(key)
+            for missing in _missing(err):
+                yield _to_finding(err, data, extra or {}, missing)
+            continue
         yield _to_finding(err, data, extra or {})
 
 
-def _to_finding(err: ValidationError, data: Mapping[str, Any], extra: Mapping[str, Any]) -> SchemaFinding:
+def _missing(err: ValidationError) -> list[str]:
+    """The properties a ``required`` error's instance lacks, in the schema's order."""
+    required = err.validator_value if isinstance(err.validator_value, list) else []
+    instance = err.instance if isinstance(err.instance, Mapping) else {}
+    return [str(name) for name in required if name not in instance]
+
+
+def _to_finding(
+    err: ValidationError, data: Mapping[str, Any], extra: Mapping[str, Any], missing: str | None = None
+) -> SchemaFinding:
     path = tuple(err.absolute_path)
     annotations = err.schema.get("x-finding", {}) if isinstance(err.schema, Mapping) else {}
     spec = annotations.get(err.validator)
-    if err.validator == "required" and isinstance(spec, Mapping):
-        missing = next((k for k in spec if isinstance(err.instance, Mapping) and k not in err.instance), None)
-        spec = spec.get(missing) if missing else None
+    if err.validator == "required":
+        spec = spec.get(missing) if isinstance(spec, Mapping) and missing is not None else None
+        if not isinstance(spec, Mapping):
+            where = "/".join(str(p) for p in path) or "document"
+            return SchemaFinding("ERROR", "schema-required", f"{where}: {missing!r} is a required property", path)
     if not isinstance(spec, Mapping):
         where = "/".join(str(p) for p in path) or "document"
         return SchemaFinding("ERROR", f"schema-{err.validator}", f"{where}: {err.message}", path)
