@@ -52,7 +52,7 @@ def test_redline_marks_each_delta_kind(repo: Repo) -> None:
     assert "<del>Send SMS</del><ins>Send text message</ins>" in renamed[0]
     # word-level marks inside the modified requirement, not the whole block replaced
     assert "<del>an</del><ins>one</ins>" in modified[0]
-    assert "<ins> batch</ins>" in modified[0]
+    assert re.search(r"<ins> ?batch ?</ins>", modified[0])
     assert "The system SHALL send " in modified[0]
     # the unchanged requirements are there, folded
     assert page.count('data-kind="unchanged"') == 2
@@ -95,7 +95,7 @@ def test_history_entries_match_the_archive(repo: Repo) -> None:
     assert sms and "RENAMED</span> by open change" in sms.group(1) and "rework-notifications" in sms.group(1)
     # the archived change's page marks the MODIFIED text against what the archive held before
     archived = (site / f"archive/{two}.html").read_text(encoding="utf-8")
-    assert "<ins> within one minute</ins>" in archived
+    assert re.search(r"an SMS ?<ins> ?within one minute ?</ins> ?when", archived)
 
 
 def test_changelog_markdown_lists_the_archive(repo: Repo) -> None:

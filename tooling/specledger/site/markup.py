@@ -22,6 +22,7 @@ _SLUG_DROP_RE = re.compile(r"[^\w]+")
 _CHECKBOX_RE = re.compile(r"^\[([ xX]?)\]\s")
 # Word diffs are quadratic in the worst case; past this many tokens a side is shown whole.
 MAX_DIFF_TOKENS = 4000
+MAX_DIFF_LINES = 2000
 
 
 @cache
@@ -140,9 +141,28 @@ def tokens(text: str) -> list[str]:
 
 
 def word_diff_html(old: str, new: str) -> Markup:
-    """``new`` with the words that differ from ``old`` marked ``<del>`` (gone) and ``<ins>`` (new)."""
+    """``new`` with the words that differ from ``old`` marked ``<del>`` (gone) and ``<ins>`` (new).
+
+    Lines are matched first and only the lines that changed are compared word by word: most of
+    a modified requirement (its scenarios) is usually untouched, and a word diff over the whole
+    block spends its time matching the same spaces and bullets again and again.
+    """
     if old == new:
         return Markup(escape(new))
+    a_lines, b_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    if len(a_lines) > MAX_DIFF_LINES or len(b_lines) > MAX_DIFF_LINES:
+        return whole_html(old, "del") + whole_html(new, "ins")
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(a_lines[i1:i2]))))
+        else:
+            out.append(str(_words_diff_html("".join(a_lines[i1:i2]), "".join(b_lines[j1:j2]))))
+    return Markup("".join(out))
+
+
+def _words_diff_html(old: str, new: str) -> Markup:
     a, b = tokens(old), tokens(new)
     if len(a) > MAX_DIFF_TOKENS or len(b) > MAX_DIFF_TOKENS:
         return whole_html(old, "del") + whole_html(new, "ins")
