@@ -14,6 +14,7 @@ fails and names ``make bugsink``; it never skips. Deselect it with ``pytest -m "
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import signal
@@ -233,6 +234,9 @@ def test_make_run_starts_confirms_reuses_and_stops_cleanly(tmp_path: Path, stack
     try:
         bugsink.wait_ready()
         counts = _stored(bugsink_port, secrets["api-token"].strip())
+        project = BugsinkAPI(bugsink.base_url, secrets["api-token"].strip()).project(1)
     finally:
         bugsink.stop()
     assert counts.get("Exception", 0) >= 2 and counts.get("ZeroDivisionError", 0) >= 2, counts
+    # and the key the runtime's DSN was built from is still the one kept in the state folder
+    assert secrets["project-key"].strip() in json.dumps(project), project
