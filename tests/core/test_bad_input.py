@@ -195,3 +195,104 @@ def test_config_pointing_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     result = run("list")
     assert result.exit_code == 2
     assert "points outside the project" in result.stderr
+
+
+def _req(name: str, verb: str = "SHALL post") -> str:
+    return f"### Requirement: {name}\nThe system {verb} it.\n\n#### Scenario: Ok\n- **WHEN** a\n- **THEN** b\n"
+
+
+RENAME = "## RENAMED Requirements\n\n- FROM: `### Requirement: {old}`\n- TO: `### Requirement: {new}`\n"
+NOT_A_SECTION = 'move it under "## ADDED Requirements" (or MODIFIED, REMOVED, RENAMED)'
+
+# Each mistake a delta can hold, with the finding it must give: level, code, line and the whole
+# message, so that a rule that stops firing, fires at the wrong line or loses its advice fails.
+DELTA_MISTAKES = {
+    "stray header": (
+        "## ADDED Requirements\n\n### Something\nThe system SHALL x.\n\n" + _req("Hook"),
+        [("INFO", "delta-stray-header", 3, '"### Something" in ADDED Requirements is not a "### Requirement:" '
+          'header and is ignored; write "### Requirement: Something" if it is meant as one')],
+    ),
+    "nameless requirement": (
+        "## ADDED Requirements\n\n### Requirement:\nThe system SHALL x.\n\n" + _req("Hook"),
+        [("INFO", "delta-stray-header", 3,
+          '"### Requirement:" in ADDED Requirements has no requirement name and is ignored; name it')],
+    ),
+    "rename without TO": (
+        "## RENAMED Requirements\n\n- FROM: `### Requirement: Send email`\n",
+        [("ERROR", "delta-rename-unpaired", 3, 'RENAMED FROM: "Send email" has no TO: line; write each rename '
+          "as a FROM: line followed by its TO: line")],
+    ),
+    "rename without FROM": (
+        "## RENAMED Requirements\n\n- TO: `### Requirement: Send mail`\n",
+        [("ERROR", "delta-rename-unpaired", 3, 'RENAMED TO: "Send mail" has no FROM: line; write each rename '
+          "as a FROM: line followed by its TO: line")],
+    ),
+    "requirement above every section": (
+        _req("Early") + "\n## ADDED Requirements\n\n" + _req("Hook"),
+        [("WARNING", "delta-orphan-requirement", 1,
+          f"requirement \"Early\" is above the first '## ' section, so it is ignored; {NOT_A_SECTION}")],
+    ),
+    "requirement under another section": (
+        "## ADDED Requirements\n\n" + _req("Hook") + "\n## Notes\n\n" + _req("Late"),
+        [("WARNING", "delta-orphan-requirement", 12, 'requirement "Late" is under "## Notes", which is not a '
+          f"delta section, so it is ignored; {NOT_A_SECTION}")],
+    ),
+    "added twice": (
+        "## ADDED Requirements\n\n" + _req("Hook") + "\n" + _req("Hook"),
+        [("ERROR", "delta-duplicate", None, '"Hook" appears 2 times in ADDED')],
+    ),
+    "removed twice": (
+        "## REMOVED Requirements\n\n### Requirement: Send SMS\n\n### Requirement: Send SMS\n",
+        [("ERROR", "delta-duplicate", None, '"Send SMS" appears 2 times in REMOVED')],
+    ),
+    "renamed twice": (
+        RENAME.format(old="Send SMS", new="Text")
+        + "- FROM: `### Requirement: Send SMS`\n- TO: `### Requirement: Text`\n",
+        [("ERROR", "delta-duplicate", None, '"Send SMS" appears 2 times as a RENAMED FROM'),
+         ("ERROR", "delta-duplicate", None, '"Text" appears 2 times as a RENAMED TO')],
+    ),
+    "modified and removed, modified and added": (
+        "## ADDED Requirements\n\n" + _req("Send SMS") + "\n## MODIFIED Requirements\n\n" + _req("Send SMS")
+        + "\n" + _req("Send email") + "\n## REMOVED Requirements\n\n### Requirement: Send email\n",
+        [("ERROR", "delta-conflict", None, '"Send email" is in both MODIFIED and REMOVED'),
+         ("ERROR", "delta-conflict", None, '"Send SMS" is in both MODIFIED and ADDED')],
+    ),
+    "added and removed": (
+        "## ADDED Requirements\n\n" + _req("Hook") + "\n## REMOVED Requirements\n\n### Requirement: Hook\n",
+        [("ERROR", "delta-conflict", None, '"Hook" is in both ADDED and REMOVED')],
+    ),
+    "rename against the other sections": (
+        "## ADDED Requirements\n\n" + _req("Text") + "\n## MODIFIED Requirements\n\n" + _req("Send SMS")
+        + "\n## REMOVED Requirements\n\n### Requirement: send sms\n\n" + RENAME.format(old="Send SMS", new="Text"),
+        [("ERROR", "delta-conflict", 25, 'MODIFIED uses the old name "Send SMS"; after the rename it is "Text"'),
+         ("ERROR", "delta-conflict", 25, 'RENAMED target "Text" is also ADDED'),
+         ("ERROR", "delta-conflict", 25, '"Send SMS" is both RENAMED and REMOVED (REMOVED spells it "send sms")')],
+    ),
+    "empty scenario heading": (
+        "## ADDED Requirements\n\n### Requirement: Hook\nThe system SHALL post it.\n\n#### Scenario: Nothing\n",
+        [("ERROR", "delta-requirement-no-scenario", 3, "ADDED \"Hook\" has no scenario: add a '#### Scenario: "
+          "<name>' heading with its steps (a scenario heading with nothing under it does not count)")],
+    ),
+    "no SHALL": (
+        "## ADDED Requirements\n\n" + _req("Hook", "posts"),
+        [("WARNING", "requirement-no-shall", 3, 'ADDED "Hook" should state a SHALL or MUST (upper case) in its text')],
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(DELTA_MISTAKES))
+def test_each_delta_mistake_gets_its_finding(
+    repo: Repo, good_files: dict[str, str | bytes], mistake: str
+) -> None:
+    text, expected = DELTA_MISTAKES[mistake]
+    good_files[SPEC] = f"{good_files[SPEC]}\n{_req('Send SMS')}"
+    good_files[DELTA] = text
+    repo(good_files)
+    result = run("validate", "add-webhooks", "--json")
+    found = issues(result)["change:add-webhooks"]
+    # the findings of the rules this case is about (an unpaired rename also empties its section)
+    got = [(i["level"], i["code"], i.get("line"), i["message"]) for i in found
+           if i["code"] in {code for _, code, _, _ in expected}]
+    assert got == expected
+    assert all(i["path"] == DELTA for i in found if str(i["code"]).startswith("delta-"))
+    assert result.exit_code == (1 if any(level == "ERROR" for level, *_ in expected) else 0)
