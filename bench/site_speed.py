@@ -34,8 +34,8 @@ class RunFailed(Exception):
     pass
 
 
-def timed(argv: list[str], cwd: Path, ok: tuple[int, ...]) -> tuple[float, int, str, str]:
-    """Wall time, peak RSS (KiB), stdout and stderr of one run; raises unless the exit code is in ``ok``."""
+def timed(argv: list[str], cwd: Path, ok: tuple[int, ...]) -> tuple[float, float, int, str, str]:
+    """Wall time, CPU time, peak RSS (KiB), stdout and stderr of one run; raises unless the exit code is in ``ok``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
@@ -48,7 +48,7 @@ def timed(argv: list[str], cwd: Path, ok: tuple[int, ...]) -> tuple[float, int, 
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     if proc.returncode not in ok:
         raise RunFailed(f"{' '.join(argv[1:])}: exit code {proc.returncode}\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss, stdout, stderr
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr
 
 
 PHASES_SCRIPT = r"""
@@ -134,11 +134,14 @@ def main() -> int:
         times: dict[str, list[float]] = {"validate": [], "build": []}
         rss: dict[str, list[int]] = {"validate": [], "build": []}
         ratios: list[float] = []
+        cpu: dict[str, list[float]] = {"validate": [], "build": []}
+        cpu_ratios: list[float] = []
         try:
             for round_no in range(args.rounds + 1):  # round 0 warms caches and is not counted
                 out = repo / f"site-{round_no}"
-                v_time, v_rss, _, _ = timed(validate_cmd, repo, (0, 1))
-                b_time, b_rss, stdout, stderr = timed([str(SPEC), "docs", "build", "--out", str(out)], repo, (0,))
+                v_time, v_cpu, v_rss, _, _ = timed(validate_cmd, repo, (0, 1))
+                build_cmd = [str(SPEC), "docs", "build", "--out", str(out)]
+                b_time, b_cpu, b_rss, stdout, stderr = timed(build_cmd, repo, (0,))
                 pages = sum(1 for _ in out.rglob("*.html"))
                 if pages != expected_pages or f"{pages + 1} written" not in stderr or not stdout.strip():
                     raise RunFailed(f"build wrote {pages} pages, expected {expected_pages}: {stderr.strip()}")
@@ -150,6 +153,9 @@ def main() -> int:
                 rss["validate"].append(v_rss)
                 rss["build"].append(b_rss)
                 ratios.append(b_time / v_time)
+                cpu["validate"].append(v_cpu)
+                cpu["build"].append(b_cpu)
+                cpu_ratios.append(b_cpu / v_cpu)
             split = phases(repo)
         except RunFailed as err:
             print(f"bench failed: {err}", file=sys.stderr)
@@ -172,7 +178,11 @@ def main() -> int:
         f"peak RSS {max(rss['build']) // 1024} MiB  ({expected_pages} pages + stylesheet)",
         f"ratio build / validate   median {median_ratio:.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]  "
         f"per round: {', '.join(f'{r:.2f}' for r in ratios)}",
-        f"target: at most 2.00x -> {'met' if median_ratio <= 2.0 else 'NOT met'}",
+        f"CPU time (user+sys)      validate {statistics.median(cpu['validate']):.2f}s, build "
+        f"{statistics.median(cpu['build']):.2f}s, ratio median {statistics.median(cpu_ratios):.2f}x "
+        f"[{min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}] (steadier than wall time on a busy machine)",
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        f"target: wall-time ratio at most 2.00x -> {'met' if median_ratio <= 2.0 else 'NOT met'}",
         "",
         "where one in-process build spends its time (one extra run):",
         *(f"  {name:<40} {split.get(name, 0.0):6.2f}s" for name in PHASE_ORDER),
