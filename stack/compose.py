@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,8 @@ __all__ = [
     "ComposeUnavailable",
     "compose_binary",
     "compose_command",
+    "ensure_env_file",
+    "random_secrets",
     "read_env_file",
     "run_compose",
     "write_env_file",
@@ -132,6 +135,45 @@ def write_env_file(path: Path, values: Mapping[str, str]) -> Path:
     return path
 
 
+def random_secrets() -> dict[str, str]:
+    """Fresh values for every required variable: throwaway secrets for a local stack.
+
+    Every value is URL-safe (the PostgreSQL password goes into DATABASE_URL unescaped) and has
+    no quote, so :func:`write_env_file` accepts it. The secret key is long enough for Bugsink's
+    ``check --deploy``, which refuses a short or ``django-insecure-`` one.
+    """
+    values = {
+        "BUGSINK_SECRET_KEY": secrets.token_urlsafe(50),
+        "BUGSINK_ADMIN_EMAIL": "admin@example.org",
+        "BUGSINK_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+        "POSTGRES_PASSWORD": secrets.token_hex(24),
+        "BUGSINK_PROJECT_KEY": secrets.token_hex(16),
+    }
+    assert set(values) == set(REQUIRED_VARIABLES)
+    return values
+
+
+def ensure_env_file(path: Path) -> bool:
+    """Create ``path`` with :func:`random_secrets` (mode 0600) unless it exists; True if created.
+
+    An existing file is never read, changed or replaced: it may hold the secrets a running
+    stack's volumes were initialised with.
+    """
+    header = (
+        "# Throwaway secrets for a local stack, written by `make docker-up` because this file was\n"
+        "# missing. It is git-ignored and never overwritten; delete it (and the volumes, with\n"
+        "# `docker compose -f docker/docker-compose.yaml down -v`) to start again with new ones.\n"
+    )
+    body = "".join(f"{key}='{value}'\n" for key, value in random_secrets().items())
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(header + body)
+    return True
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a KEY=value env file (blank lines and # comments skipped, one quote pair removed)."""
     values: dict[str, str] = {}
@@ -148,8 +190,24 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Pass the arguments to ``docker compose``; stream its output; return its exit code."""
+    """Pass the arguments to ``docker compose``; stream its output; return its exit code.
+
+    One extra command of our own: ``init-env PATH`` writes :func:`ensure_env_file`'s throwaway
+    env file when PATH does not exist, and leaves an existing one untouched.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["init-env"]:
+        if len(args) != 2:
+            print("usage: python -m stack.compose init-env PATH", file=sys.stderr)
+            return 2
+        target = Path(args[1])
+        try:
+            created = ensure_env_file(target)
+        except OSError as exc:
+            print(f"compose: {target}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"{target}: {'written with random secrets' if created else 'exists, left unchanged'}")
+        return 0
     try:
         with tempfile.TemporaryDirectory(prefix="specledger-docker-config-") as config_dir:
             prefix, extra_env = compose_command(Path(config_dir))
