@@ -113,6 +113,7 @@ class Scrubber:
         names = self.rules.name_cache
         classify = self.rules.is_sensitive_name
         key_shapes = self._keys
+        texts = self._texts
         renames: list[tuple[Any, str]] = []
         for key, value in node.items():
             if isinstance(key, str):
@@ -131,7 +132,9 @@ class Scrubber:
             if sensitive and not _is_empty(value):
                 node[key] = MASK
             elif isinstance(value, str):
-                node[key] = self._scrub_string(value, code or name in _CODE_FIELDS, values)
+                child_code = code or name in _CODE_FIELDS
+                done = None if values else texts[child_code].get(value)
+                node[key] = self._scrub_string(value, child_code, values) if done is None else done
             elif isinstance(value, dict | list):
                 if depth + 1 >= MAX_DEPTH:
                     node[key] = TOO_DEEP  # its contents would lie past the limit
