@@ -172,3 +172,35 @@ if __name__ == "__main__":  # the fault-injection driver: apply the plan in a fr
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     print("archived")
+
+
+GENERATE_CHANGE = "bigger-queue"
+_SETTINGS = "### Requirement: Configuration through environment variables"
+
+
+def make_generate_tree(root: Path) -> Workspace:
+    """A pyproject workspace whose spec feeds a generated file, and a change that edits its table.
+
+    Archiving it rewrites the spec and the generated TOML in one transaction.
+    """
+    from specledger.generate import generate
+
+    repo = Path(__file__).resolve().parents[2]
+    spec = (repo / "specs/error-tracking/spec.md").read_text(encoding="utf-8")
+    (root / "specs/error-tracking").mkdir(parents=True)
+    (root / "specs/error-tracking/spec.md").write_text(spec, encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.specledger]\nspecs_dir = "specs"\nchanges_dir = "changes"\n\n'
+        '[[tool.specledger.generate]]\nspec = "specs/error-tracking/spec.md"\n'
+        'template = "runtime-config.toml.j2"\noutput = "config/error_tracking.toml"\n', encoding="utf-8")
+    workspace = find_workspace(root)
+    generate(workspace)
+    start = spec.index(_SETTINGS)
+    block = spec[start:spec.index("\n### Requirement:", start + 1)].strip() + "\n"
+    block = block.replace("| `10000` | integer >= 100 |", "| `50000` | integer >= 100 |")
+    change = root / "changes" / GENERATE_CHANGE
+    (change / "specs/error-tracking").mkdir(parents=True)
+    (change / "proposal.md").write_text(f"# Change: bigger queue\n\n## Why\n{WHY}\n\n## What Changes\n- More room.\n")
+    (change / "tasks.md").write_text("- [x] 1.1 Raise the default\n")
+    (change / "specs/error-tracking/spec.md").write_text(f"## MODIFIED Requirements\n\n{block}")
+    return workspace

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from faults import KILLED, PYTHON, SPEC, STRACE, Call, mutating_calls, run_injected, run_plain
-from scenario import CLI_CHANGE, describe_difference, make_cli_tree, make_tree, snapshot
+from scenario import (
+    CLI_CHANGE,
+    GENERATE_CHANGE,
+    describe_difference,
+    make_cli_tree,
+    make_generate_tree,
+    make_tree,
+    snapshot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +43,8 @@ if STRACE is None:  # fail loudly rather than silently losing the crash-safety c
 SCENARIOS = {
     "plan": (make_tree, lambda root: [str(PYTHON), str(DRIVER), str(root)]),
     "cli": (make_cli_tree, lambda root: [str(SPEC), "archive", CLI_CHANGE, "--yes", "--json"]),
+    # a spec and the file generated from it, rewritten in one transaction
+    "cli-generate": (make_generate_tree, lambda root: [str(SPEC), "archive", GENERATE_CHANGE, "--yes", "--json"]),
 }
 
 

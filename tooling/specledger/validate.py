@@ -70,6 +70,7 @@ class Validator:
         self._main: dict[str, Document | UnreadableFile | None] = {}
         self._deltas: dict[str, tuple[list[DeltaFile], list[Finding]]] = {}
         self._spec_findings: dict[str, list[Finding]] = {}
+        self._generated_specs: set[Path] | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def main_doc(self, spec_id: str) -> Document | None:
@@ -246,6 +247,27 @@ class Validator:
                       str(p.path) if p.path is not None else self.ws.rel(self.ws.change_dir(change)))
                 for p in problems]
 
+    def _generate_findings(self, spec_id: str, new_text: str, rel: str) -> list[Finding]:
+        """Archive regenerates the files generated from a spec it writes: report it here if that fails."""
+        from specledger.errors import SpecledgerError
+        from specledger.generate import render_all, spec_paths
+
+        if self._generated_specs is None:
+            try:
+                self._generated_specs = spec_paths(self.ws)
+            except SpecledgerError:
+                self._generated_specs = set()  # `spec generate` reports a broken configuration
+        path = self.ws.spec_path(spec_id).resolve()
+        if path not in self._generated_specs:
+            return []
+        try:
+            render_all(self.ws, {path: new_text})
+        except SpecledgerError as err:
+            return [error("archive-generate-fails",
+                          f"after archive, the files generated from {self.ws.rel(path)} could not be rendered: "
+                          f"{err.message}" + (f" ({err.path}:{err.line})" if err.line else ""), rel)]
+        return []
+
     def _archive_findings(self, delta: Delta, rel: str, change: str, retire: bool) -> list[Finding]:
         """What archive would do with this delta: refusals are ERRORs here, not surprises later."""
         try:
@@ -263,6 +285,7 @@ class Validator:
             refusals = [error("archive-would-refuse", f"archive would refuse this delta: {c.message}", rel, c.line)
                         for c in err.conflicts]
             return [*found, *refusals]
+        found.extend(self._generate_findings(delta.id, result.text, rel))
         main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         before: set[tuple[str, str]] = set()
         if current is not None:

@@ -46,6 +46,7 @@ class ApplyResult:
     archive_dir: Path
     written: tuple[str, ...]  # spec ids created or updated
     deleted: tuple[str, ...]  # spec ids retired
+    generated: tuple[str, ...] = ()  # generated files rewritten from the new specs
     recovered: tuple[str, ...] = ()  # lines about an earlier interrupted archive finished first
     cleanup_pending: bool = False  # archived, but leftover backups wait for the next command
 
@@ -85,12 +86,14 @@ def _check_plan(workspace: Workspace, plan: ArchivePlan) -> None:
     check_change_name(archive_dir.name)
     # Links, confinement, the destination, stray working files: checked again now, against the
     # tree as it is when writing starts (it may have moved since validation and planning).
-    raise_first(archive_path_problems(workspace, plan.change, archive_dir, (u.spec_id for u in plan.specs)))
-    for update in (*plan.writes, *plan.deletes):
+    raise_first(archive_path_problems(workspace, plan.change, archive_dir, (u.spec_id for u in plan.specs),
+                                      outputs=[o.path for o in plan.outputs]))
+    for update in (*plan.file_writes, *plan.deletes):
         path = update.path
-        if path != workspace.spec_path(update.spec_id):
+        expected = workspace.root / update.spec_id if update in plan.outputs else workspace.spec_path(update.spec_id)
+        if path != expected:
             raise SpecledgerError(
-                f"spec '{update.spec_id}' would be written outside its place in the specs folder: {path}",
+                f"'{update.spec_id}' would be written outside its place in the workspace: {path}",
                 code="archive_unsafe_path",
             )
         if update.action == "create":
@@ -141,7 +144,7 @@ def _missing_dirs(path: Path, stop: Path) -> list[Path]:
 def build_journal(workspace: Workspace, plan: ArchivePlan) -> Journal:
     """The journal for ``plan`` in state ``prepared``; it names every path archive will create."""
     dirs: list[Path] = []
-    for update in plan.writes:
+    for update in plan.file_writes:
         for folder in _missing_dirs(update.path.parent, workspace.root):
             if folder not in dirs:
                 dirs.append(folder)
@@ -155,7 +158,7 @@ def build_journal(workspace: Workspace, plan: ArchivePlan) -> Journal:
             backup=_rel(workspace, backup_path(u.path)) if u.action == "update" else None,
             sha256=sha256_of(_bytes_of(u)),
         )
-        for u in plan.writes
+        for u in plan.file_writes
     )
     deletes = tuple(
         DeleteOp(target=_rel(workspace, u.path), backup=_rel(workspace, backup_path(u.path)))
@@ -192,7 +195,7 @@ def _prepare(workspace: Workspace, plan: ArchivePlan, journal: Journal) -> None:
         folder = workspace.root / rel
         os.mkdir(folder)
         touched.add(folder.parent)
-    for update in plan.writes:
+    for update in plan.file_writes:
         write_file_durably(temp_path(update.path), _bytes_of(update))
         if update.action == "update":
             os.link(update.path, backup_path(update.path))
@@ -261,6 +264,7 @@ def apply_plan(
             archive_dir=plan.archive_dir,
             written=tuple(u.spec_id for u in plan.writes),
             deleted=tuple(u.spec_id for u in plan.deletes),
+            generated=tuple(u.spec_id for u in plan.outputs),
             recovered=recovered,
             cleanup_pending=cleanup_pending,
         )
@@ -289,7 +293,7 @@ def _undo(workspace: Workspace, journal: Journal, *, record: bool = False) -> No
 def preview(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
     """``(spec id, unified diff)`` for every spec the plan would change, for ``--dry-run``."""
     out: list[tuple[str, str]] = []
-    for update in plan.specs:
+    for update in (*plan.specs, *plan.outputs):
         if update.action == "unchanged":
             continue
         rel = printable(workspace.rel(update.path))  # a header line must stay one line

@@ -47,10 +47,20 @@ class ArchivePlan:
     specs: tuple[SpecUpdate, ...] = ()
     warnings: tuple[str, ...] = ()
     skip_specs: bool = False
+    # Files generated from the specs ([[tool.specledger.generate]]) that the new spec texts
+    # change: written in the same transaction, so no archive leaves them stale. ``spec_id``
+    # holds the output's path relative to the root.
+    outputs: tuple[SpecUpdate, ...] = ()
+    stale_outputs: tuple[str, ...] = ()  # with --no-generate: the outputs left stale
 
     @property
     def writes(self) -> tuple[SpecUpdate, ...]:
         return tuple(s for s in self.specs if s.action in ("create", "update"))
+
+    @property
+    def file_writes(self) -> tuple[SpecUpdate, ...]:
+        """Every file the archive writes: specs, then generated outputs."""
+        return (*self.writes, *self.outputs)
 
     @property
     def deletes(self) -> tuple[SpecUpdate, ...]:
@@ -65,6 +75,38 @@ class ArchivePlan:
         }
 
 
+def plan_outputs(workspace: Workspace, specs: tuple[SpecUpdate, ...]) -> tuple[SpecUpdate, ...]:
+    """The generated files that change when ``specs`` are written (``RefusedError`` if they break).
+
+    Only outputs of targets reading a spec this archive writes or deletes are considered; the
+    configuration itself is ``spec generate``'s to report, so a broken one renders nothing here.
+    """
+    from specledger.generate import render_all, spec_paths
+    from specledger.generate.output import current_text
+
+    try:
+        read = spec_paths(workspace)
+    except SpecledgerError:
+        return ()
+    texts = {u.path.resolve(): u.new_text for u in specs if u.action in ("create", "update", "delete")}
+    if not read & set(texts):
+        return ()
+    try:
+        rendered = render_all(workspace, {path: texts[path] for path in read & set(texts)})
+    except SpecledgerError as err:
+        raise RefusedError(f"the specs this archive would write break a generated file: {err.message}",
+                           path=err.path, line=err.line, code="archive_generate_failed",
+                           hint="fix the delta, or archive with --no-generate and fix the spec later") from err
+    outputs = []
+    for item in rendered:
+        old = current_text(item.path, item.output)
+        if old != item.text:
+            outputs.append(SpecUpdate(item.output, workspace.root / item.output,
+                                      "create" if old is None else "update", old, item.text,
+                                      item.text.encode("utf-8")))
+    return tuple(outputs)
+
+
 def build_plan(
     workspace: Workspace,
     change: str,
@@ -72,6 +114,7 @@ def build_plan(
     skip_specs: bool = False,
     today: _dt.date | None = None,
     validator: Validator | None = None,
+    generate: bool = True,
 ) -> ArchivePlan:
     """Compute every new spec text for archiving ``change``; raise ``RefusedError`` if archive must refuse.
 
@@ -143,7 +186,15 @@ def build_plan(
         else:
             updates.append(SpecUpdate(delta.id, spec_path, "update", current.text, result.text,
                                       encode(result.text, current.newline, current.had_bom), **counts))
-    return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings))
+    if not generate:
+        try:
+            stale = tuple(o.spec_id for o in plan_outputs(workspace, tuple(updates)))
+        except RefusedError as err:
+            stale = (f"(the generated files cannot be rendered from the new specs: {err.message})",)
+        return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings), stale_outputs=stale)
+    outputs = plan_outputs(workspace, tuple(updates))
+    raise_first(archive_path_problems(workspace, change, target, (), outputs=[o.path for o in outputs]))
+    return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings), outputs=outputs)
 
 
 __all__ = ["ArchivePlan", "SpecUpdate", "archive_name", "build_plan", "field"]

@@ -110,7 +110,7 @@ def destination(workspace: Workspace, change: str, today: _dt.date | None = None
 
 
 def archive_path_problems(
-    workspace: Workspace, change: str, target: Path, spec_ids: Iterable[str]
+    workspace: Workspace, change: str, target: Path, spec_ids: Iterable[str], outputs: Iterable[Path] = ()
 ) -> list[SpecledgerError]:
     """Everything that would stop an archive of ``change`` to ``target`` touching ``spec_ids``.
 
@@ -146,9 +146,10 @@ def archive_path_problems(
             code="archive_target_exists",
             hint="rename or remove the existing archived change first",
         ))
-    for spec_id in spec_ids:
-        path = workspace.spec_path(spec_id)
-        if not confined(path, f"spec '{spec_id}'"):
+    places = [(workspace.spec_path(spec_id), f"spec '{spec_id}'") for spec_id in spec_ids]
+    places += [(path, f"generated file {workspace.rel(path)}") for path in outputs]
+    for path, what in places:
+        if not confined(path, what):
             continue
         for extra in (temp_path(path), backup_path(path)):
             if os.path.lexists(extra):

@@ -38,6 +38,7 @@ class ArchiveOptions:
     skip_specs: bool
     no_validate: bool
     as_json: bool
+    no_generate: bool = False
 
 
 @dataclass
@@ -163,6 +164,8 @@ def _render_text(workspace: Workspace, plan: ArchivePlan, result: ApplyResult, c
     _render_plan_summary(workspace, plan, color)
     for warning in plan.warnings:
         click.echo(f"Warning: {printable(warning)}", err=True)
+    for output in result.generated:
+        click.echo(printable(f"Regenerated {output}"))
     if result.cleanup_pending:
         click.echo("Note: some working files remain; the next spec command removes them.", err=True)
     click.echo(printable(f"Change '{plan.change}' archived as '{result.archived_as}'."))
@@ -208,6 +211,8 @@ def _json_payload(
     if not plan.skip_specs:
         body["totals"] = plan.totals()
     body["warnings"] = list(plan.warnings)
+    body["generated"] = [o.spec_id for o in plan.outputs]
+    body["staleOutputs"] = list(plan.stale_outputs)
     body["suspectTests"] = [{"test": test, "scenario": key} for test, key in suspect_links(workspace, plan)]
     if result is None:
         body["dryRun"] = True
@@ -262,12 +267,13 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
 
     # Hold the lock from planning to writing: no other archive may change a spec in between.
     with ArchiveLock(workspace) as lock:
-        plan = build_plan(workspace, name, skip_specs=skip, validator=validator)
+        plan = build_plan(workspace, name, skip_specs=skip, validator=validator, generate=not opts.no_generate)
         if plan.writes or plan.deletes:
             count = len(plan.writes) + len(plan.deletes)
+            also = f" and {len(plan.outputs)} generated file(s)" if plan.outputs else ""
             _confirm(
                 opts,
-                f"Update {count} spec file(s) and archive change '{name}'?",
+                f"Update {count} spec file(s){also} and archive change '{name}'?",
                 refusal=RefusedError(
                     f"updating {count} spec file(s) needs confirmation",
                     code="archive_confirmation_required",
@@ -285,7 +291,16 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
     else:
         _render_text(workspace, plan, result, color)
         _render_suspects(suspect_links(workspace, plan))
+    _render_stale(plan)
     return EXIT_OK
+
+
+def _render_stale(plan: ArchivePlan) -> None:
+    """With --no-generate: say which generated files the archive left stale (stderr, every format)."""
+    if plan.stale_outputs:
+        listed = ", ".join(plan.stale_outputs)
+        click.echo(printable(f"spec: stale: --no-generate left these generated files stale: {listed}; "
+                             "run 'spec generate' to bring them up to date"), err=True)
 
 
 def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: ArchiveOptions, color: bool) -> int:
@@ -299,7 +314,9 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
             else {"archived": True, "asks": gates.questions}
         )
         click.echo(json.dumps(payload, indent=2))
+        _render_stale(plan)
     else:
+        _render_stale(plan)
         _render_plan_summary(workspace, plan, color)
         for _spec_id, diff in preview(workspace, plan):
             click.echo(diff, nl=False)
@@ -334,6 +351,8 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
     is_flag=True,
     help="Skip validation (not recommended; needs --yes with --json).",
 )
+@click.option("--no-generate", is_flag=True,
+              help="Do not rewrite the files generated from the specs it changes; name them as stale instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.pass_context
 @handles_errors
@@ -344,16 +363,19 @@ def archive(
     dry_run: bool,
     skip_specs: bool,
     no_validate: bool,
+    no_generate: bool,
     as_json: bool,
 ) -> None:
     """Merge CHANGE's delta specs into the specs and move it to changes/archive/.
 
     Every new spec text is computed and validated before the first write, and the writes are
     crash-safe: after an interruption, the next spec command finishes or undoes the archive.
+    Files generated from a spec it changes ([[tool.specledger.generate]]) are rewritten in the
+    same transaction, unless --no-generate.
 
     Exit codes (a dry run exits as the real run would): 0 archived, 1 refused (validation,
     incomplete tasks without --yes, destination exists, merge refused), 2 usage or environment
     error.
     """
-    opts = ArchiveOptions(change, yes, dry_run, skip_specs, no_validate, as_json)
+    opts = ArchiveOptions(change, yes, dry_run, skip_specs, no_validate, as_json, no_generate)
     sys.exit(run_archive(opts, use_color(ctx)))

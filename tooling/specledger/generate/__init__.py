@@ -8,6 +8,7 @@ a half-updated set of files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from specledger.errors import SpecledgerError
@@ -28,11 +29,16 @@ from specledger.generate.render import (
 from specledger.generate.targets import CONFIG_FILE, Target, load_targets, templates_dir
 from specledger.workspace import Workspace
 
-__all__ = ["Outcome", "Rendered", "Target", "check_generated", "generate", "render_all"]
+__all__ = ["Outcome", "Rendered", "Target", "check_generated", "generate", "render_all", "spec_paths"]
 
 
-def render_all(workspace: Workspace) -> list[Rendered]:
-    """Render every configured target; raises ``SpecledgerError`` at the first bad input."""
+def render_all(workspace: Workspace, spec_texts: Mapping[Path, str | None] | None = None) -> list[Rendered]:
+    """Render every configured target; raises ``SpecledgerError`` at the first bad input.
+
+    ``spec_texts`` replaces the text of some specs (keyed by their resolved path; ``None`` for
+    a spec that will no longer exist): archive renders from the specs it is about to write.
+    """
+    overrides = dict(spec_texts or {})
     targets = load_targets(workspace)
     env = make_environment(workspace, templates_dir(workspace))
     paths = _output_paths(workspace, targets)
@@ -41,11 +47,14 @@ def render_all(workspace: Workspace) -> list[Rendered]:
     for target in targets:
         if target.spec not in specs:
             spec_path = workspace.root / target.spec
-            if not require_regular_file(spec_path, target.spec, "spec"):
+            resolved = spec_path.resolve()
+            text = overrides.get(resolved)
+            exists = text is not None if resolved in overrides else require_regular_file(spec_path, target.spec, "spec")
+            if not exists:
                 raise SpecledgerError(
                     "the spec file does not exist", path=target.spec, code="generate_no_spec"
                 )
-            data = read_spec_data(spec_path, target.spec)
+            data = read_spec_data(spec_path, target.spec, text)
             check_env_defaults(data, target.spec)
             specs[target.spec] = data
         context = build_context(specs[target.spec], target.spec, target)
@@ -85,6 +94,11 @@ def generate(workspace: Workspace, *, dry_run: bool = False) -> list[Outcome]:
     if dry_run:
         return compare(rendered)
     return write_changed(workspace, rendered)
+
+
+def spec_paths(workspace: Workspace) -> set[Path]:
+    """The resolved paths of every spec a generate target reads (nothing when none is declared)."""
+    return {(workspace.root / target.spec).resolve() for target in load_targets(workspace)}
 
 
 def has_targets(workspace: Workspace) -> bool:

@@ -371,14 +371,18 @@ def _reject_broken_table(reader: _Reader) -> None:
             )
 
 
-def read_spec_data(path: Path, display: str) -> SpecData:
+def read_spec_data(path: Path, display: str, text: str | None = None) -> SpecData:
     """Parse ``path`` and return its generator data; ``display`` is the path used in messages.
+
+    ``text``, when given, is read instead of the file: the spec as an archive would leave it,
+    so that archive can regenerate from what it is about to write.
 
     Raises ``SpecledgerError`` (file and line) for an unreadable file, a missing or malformed
     table or list, a duplicate variable, or a default that does not fit its type.
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        if text is None:
+            text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as err:
         raise SpecledgerError(
             "the spec file does not exist", path=display, code="generate_no_spec"
