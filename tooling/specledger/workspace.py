@@ -175,10 +175,11 @@ def _configured_dir(table: Mapping[str, Any], key: str, default: str, pyproject:
         raise WorkspaceError(
             f"[tool.specledger] {key} must be a non-empty path string", path=pyproject, code="config_invalid"
         )
-    if "\x00" in value or len(value.encode("utf-8", "surrogateescape")) > MAX_CONFIG_PATH:
+    too_long_name = any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in value.split("/"))
+    if "\x00" in value or too_long_name or len(value.encode("utf-8", "surrogateescape")) > MAX_CONFIG_PATH:
         raise WorkspaceError(
             f"[tool.specledger] {key} must be a plain relative path (no NUL byte, at most "
-            f"{MAX_CONFIG_PATH} bytes)",
+            f"{MAX_CONFIG_PATH} bytes, each folder name at most 255)",
             path=pyproject,
             code="config_invalid",
         )
