@@ -60,14 +60,22 @@ def read_tasks(path: Path, doc: Document) -> Tasks:
 
 
 def task_progress(change_dir: Path) -> tuple[int, int]:
-    """(done, total) for a change folder; (0, 0) when it has no readable tasks.md."""
+    """(done, total) for a change folder; (0, 0) when it has no tasks.md or its text is not markdown.
+
+    A tasks.md that cannot be read at all (a directory, a symbolic link loop, no permission)
+    raises ``SpecledgerError``: counting its tasks as none would let ``list`` call the change
+    task-free and ``archive`` go ahead.
+    """
+    from specledger.errors import SpecledgerError
     from specledger.parse.files import UnreadableFile, read_markdown
 
     path = change_dir / TASKS_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return (0, 0)
     try:
         tasks = read_tasks(path, read_markdown(path))
-    except UnreadableFile:
+    except UnreadableFile as err:
+        if err.environment:
+            raise SpecledgerError(f"cannot read this file: {err.reason}", path=path, code="unreadable") from err
         return (0, 0)
     return (tasks.done, tasks.total)
