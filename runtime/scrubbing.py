@@ -12,7 +12,7 @@ all the same, it sends a skeleton of the event rather than the unscrubbed origin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +21,7 @@ from emmett_core.pipeline.pipe import Pipe
 
 from .sensitive import MASK, Rules, Vocabulary, replace_values
 
-__all__ = ["MASK", "MAX_DEPTH", "TOO_DEEP", "RouteSecrets", "Scrubber", "SecretRouteParams"]
+__all__ = ["MASK", "MAX_DEPTH", "TOO_DEEP", "Scrubber", "SecretRouteParams"]
 
 MAX_DEPTH = 20  # levels below the event's root; a container whose contents lie deeper is replaced
 TOO_DEEP = "[Filtered: too deep]"
@@ -33,27 +33,31 @@ _CODE_FIELDS = frozenset(
 )
 _SKELETON_FIELDS = ("event_id", "level", "timestamp", "platform", "release", "environment")
 
-# Values of secret route parameters of the request being handled (set by the route pipes; read
-# by the hook, which sentry-sdk calls synchronously in the request's own context).
-_ROUTE_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("runtime_route_secrets", default=())
+# Values of the parameters a route declared secret with SecretRouteParams (set by that pipe;
+# read by the hook, which sentry-sdk calls synchronously in the request's own context).
+_DECLARED: ContextVar[tuple[str, ...]] = ContextVar("runtime_declared_route_secrets", default=())
+
+RouteArgs = Callable[[], Mapping[str, Any]]
 
 
-def _route_values() -> tuple[str, ...]:
-    values: list[str] = []
-    for value in _ROUTE_SECRETS.get():
-        values.append(value)
-        encoded = quote(value, safe="")
-        if encoded != value:
-            values.append(encoded)
+def _with_encoded(values: Iterable[str]) -> tuple[str, ...]:
+    found: set[str] = set()
+    for value in values:
+        if value:
+            found.add(value)
+            found.add(quote(value, safe=""))
     # longest first, so a value that contains another is masked whole
-    return tuple(sorted(set(values), key=len, reverse=True))
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 class Scrubber:
     """Masks secrets anywhere in an event; a ``before_send`` hook when called."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary, route_args: RouteArgs | None = None) -> None:
+        """``route_args`` returns the parameters of the route that matched the request being
+        handled (empty outside a request); their secret ones are masked wherever they appear."""
         self.rules = Rules(vocabulary)
+        self._route_args = route_args
         self._keys: dict[str, str] = {}  # key -> the key with credential shapes masked
         # text -> scrubbed text, for free text and for code. Error events repeat most of their
         # strings (frames, source lines, headers, modules, the body twice), so each distinct
@@ -65,9 +69,25 @@ class Scrubber:
     def __call__(self, event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         """``before_send`` entry point: scrub ``event`` in place and return it."""
         try:
-            return self.scrub_event(event, _route_values())
+            return self.scrub_event(event, self._route_values())
         except Exception:  # a scrubber bug must not send the original
             return _skeleton(event)
+
+    def _route_values(self) -> tuple[str, ...]:
+        """Values of the current request's secret route parameters: those sensitive by name or
+        listed in the spec, plus those the route declared with ``SecretRouteParams``."""
+        values = list(_DECLARED.get())
+        if self._route_args is not None:
+            try:
+                args = dict(self._route_args())
+            except Exception:  # outside a request, or a router that cannot say: nothing to add
+                args = {}
+            values.extend(
+                str(value)
+                for name, value in args.items()
+                if value is not None and self.rules.is_secret_route_param(str(name))
+            )
+        return _with_encoded(values)
 
     def scrub_event(self, event: dict[str, Any], route_values: Iterable[str] = ()) -> dict[str, Any]:
         """Scrub ``event`` in place; ``route_values`` are masked wherever they appear."""
@@ -282,27 +302,6 @@ def _skeleton(event: Any) -> dict[str, Any]:
     return kept
 
 
-class RouteSecrets(Pipe):
-    """App-wide first pipe: records the values of the request's secret route parameters.
-
-    A parameter is secret when its name is sensitive by the word rule or listed under "Secret
-    route parameters" in the spec. It starts each request afresh, so values never carry over.
-    """
-
-    def __init__(self, rules: Rules) -> None:
-        self._rules = rules
-
-    async def pipe_request(self, next_pipe: Any, **kwargs: Any) -> Any:
-        """Record the secret values, then run the rest of the pipeline."""
-        found = tuple(
-            str(value)
-            for name, value in kwargs.items()
-            if value is not None and str(value) and self._rules.is_secret_route_param(name)
-        )
-        _ROUTE_SECRETS.set(found)
-        return await next_pipe(**kwargs)
-
-
 class SecretRouteParams(Pipe):
     """Declares route parameters secret on one route: ``pipeline=[SecretRouteParams("code")]``.
 
@@ -315,9 +314,5 @@ class SecretRouteParams(Pipe):
 
     async def pipe_request(self, next_pipe: Any, **kwargs: Any) -> Any:
         """Add this route's declared parameters to the request's secret values."""
-        found = tuple(
-            str(kwargs[name]) for name in self._names if kwargs.get(name) not in (None, "")
-        )
-        if found:
-            _ROUTE_SECRETS.set(_ROUTE_SECRETS.get() + found)
+        _DECLARED.set(tuple(str(kwargs[n]) for n in self._names if kwargs.get(n) not in (None, "")))
         return await next_pipe(**kwargs)
