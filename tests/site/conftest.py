@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from site_support import make_repo
-from specledger.cli.main import cli
-
-
-@dataclass
-class Repo:
-    root: Path
-    runner: CliRunner
-
-    def run(self, *args: str) -> Result:
-        return self.runner.invoke(cli, list(args), catch_exceptions=False)
-
-    def build(self, *args: str) -> Path:
-        result = self.run("docs", "build", *args)
-        assert result.exit_code == 0, result.stderr
-        return Path(result.stdout.strip()).parent
+from click.testing import CliRunner
+from site_support import Repo, make_repo
 
 
 @pytest.fixture

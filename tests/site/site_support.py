@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from click.testing import CliRunner, Result
+from specledger.cli.main import cli
+
 
 def requirement(name: str, body: str, scenarios: tuple[str, ...] = ("works",)) -> str:
     parts = [f"### Requirement: {name}", body, ""]
@@ -167,3 +170,17 @@ def broken_links(site: Path) -> list[str]:
                 if target not in pages or fragment not in pages[target].ids:
                     problems.append(f"{rel}: {link} -> no id {fragment!r} in {target}")
     return problems
+
+
+@dataclass
+class Repo:
+    root: Path
+    runner: CliRunner
+
+    def run(self, *args: str) -> Result:
+        return self.runner.invoke(cli, list(args), catch_exceptions=False)
+
+    def build(self, *args: str) -> Path:
+        result = self.run("docs", "build", *args)
+        assert result.exit_code == 0, result.stderr
+        return Path(result.stdout.strip()).parent

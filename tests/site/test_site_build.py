@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import Repo
-from site_support import SCRIPT, broken_links, read_page
+from site_support import SCRIPT, Repo, broken_links, read_page
 from specledger.markdown import parse
 from specledger.parse.blocks import split_requirements
 from specledger.site.markup import slug

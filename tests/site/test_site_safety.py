@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from site_support import Repo
 from specledger.site.output import MANIFEST
 
 

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import Repo
+from site_support import Repo
 
 
 def _fetch(url: str) -> str:
