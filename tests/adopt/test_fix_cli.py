@@ -46,6 +46,11 @@ def test_fix_of_one_item_touches_only_its_files(root: Path) -> None:
     delta = "openspec/changes/change-0/specs/cap-0/spec.md"
     assert changed == {delta}
     assert after[delta] == clean[delta]
+    assert run("fix", "--type", "spec").exit_code == 0
+    specs_only = tree(root)
+    assert {rel for rel in specs_only if specs_only[rel] != after[rel]} == {
+        rel for rel in after if rel.startswith("openspec/specs/") and after[rel] != clean[rel]}
+    assert all(specs_only[rel] == clean[rel] for rel in specs_only if rel.startswith("openspec/specs/"))
 
 
 UNFIXABLE_SPEC = """\

@@ -146,9 +146,14 @@ def fix_text(kind: FileKind, text: str) -> tuple[str, tuple[AppliedFix, ...], st
 def targets(workspace: Workspace, validator: Validator, item: str | None,
             item_type: Literal["change", "spec"] | None) -> list[FixTarget]:
     """The spec files ``spec fix`` looks at: one item's, or every open change's deltas and every main spec."""
-    kind = resolve(workspace, item, item_type) if item else None
-    changes = [item] if kind == "change" and item else ([] if item else workspace.change_names())
-    specs = [item] if kind == "spec" and item else ([] if item else workspace.spec_ids())
+    changes: list[str]
+    specs: list[str]
+    if item:
+        kind = resolve(workspace, item, item_type)
+        changes, specs = ([item], []) if kind == "change" else ([], [item])
+    else:  # everything, or every item of the one --type given
+        changes = workspace.change_names() if item_type in (None, "change") else []
+        specs = workspace.spec_ids() if item_type in (None, "spec") else []
     out: list[FixTarget] = []
     for change in changes:
         deltas, _ = validator.delta_files(change)
