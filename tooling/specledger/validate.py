@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from specledger import schemas
-from specledger.archive.merge import MergeError, merge_delta
+from specledger.archive.merge import MergeError, MergeResult, merge_delta
 from specledger.archive.targets import archive_path_problems, destination
 from specledger.findings import Finding, Level, error, info, warning
 from specledger.markdown import Document
@@ -71,6 +71,9 @@ class Validator:
         self._deltas: dict[str, tuple[list[DeltaFile], list[Finding]]] = {}
         self._spec_findings: dict[str, list[Finding]] = {}
         self._generated_specs: set[Path] | None = None
+        # what archive would do with each delta, computed once and shared with the planner
+        self._merged: dict[tuple[str, str], MergeResult | MergeError] = {}
+        self._checked: dict[tuple[str, str], list[Finding]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     def main_doc(self, spec_id: str) -> Document | None:
@@ -247,6 +250,29 @@ class Validator:
                       str(p.path) if p.path is not None else self.ws.rel(self.ws.change_dir(change)))
                 for p in problems]
 
+    def merged(self, change: str, delta: Delta) -> MergeResult:
+        """``merge_delta`` of ``change``'s delta against the current main spec, computed once.
+
+        Raises the ``MergeError`` (or ``UnreadableFile``) it raised the first time.
+        """
+        key = (change, delta.id)
+        if key not in self._merged:
+            try:
+                self._merged[key] = merge_delta(delta.id, self.main_doc(delta.id), delta, change)
+            except MergeError as err:
+                self._merged[key] = err
+        value = self._merged[key]
+        if isinstance(value, MergeError):
+            raise value
+        return value
+
+    def checked_text(self, spec_id: str, text: str) -> list[Finding]:
+        """The spec rules' findings for ``text`` as the main spec ``spec_id`` (memoised)."""
+        key = (spec_id, text)
+        if key not in self._checked:
+            self._checked[key] = check_spec_text(spec_id, text, self.ws.rel(self.ws.spec_path(spec_id)))
+        return self._checked[key]
+
     def _generate_findings(self, spec_id: str, new_text: str, rel: str) -> list[Finding]:
         """Archive regenerates the files generated from a spec it writes: report it here if that fails."""
         from specledger.errors import SpecledgerError
@@ -280,7 +306,7 @@ class Validator:
                                  f"this delta creates the new capability '{delta.id}' but has no '## Purpose'; "
                                  "archive would write a placeholder Purpose that fails --strict", rel))
         try:
-            result = merge_delta(delta.id, current, delta, change)
+            result = self.merged(change, delta)
         except MergeError as err:
             refusals = [error("archive-would-refuse", f"archive would refuse this delta: {c.message}", rel, c.line)
                         for c in err.conflicts]
@@ -290,7 +316,7 @@ class Validator:
         before: set[tuple[str, str]] = set()
         if current is not None:
             before = {(f.code, f.message) for f in self.spec_findings(delta.id, current)}
-        for finding in check_spec_text(delta.id, result.text, main_rel):
+        for finding in self.checked_text(delta.id, result.text):
             if (finding.code, finding.message) in before or finding.level is Level.INFO:
                 continue
             if finding.code == "spec-no-requirements" and retire:

@@ -121,10 +121,9 @@ def build_plan(
     Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder. Pass the
     ``validator`` that already validated the change to reuse the files it has read.
     """
-    from specledger.archive.merge import MergeError, encode, merge_delta
+    from specledger.archive.merge import MergeError, encode
     from specledger.findings import Level
     from specledger.parse.metadata import read_metadata
-    from specledger.rules.spec import check_spec_text
     from specledger.validate import Validator
 
     change_dir = resolve_change_dir(workspace, change)
@@ -156,7 +155,7 @@ def build_plan(
             raise SpecledgerError(f"cannot read the main spec: {err}", path=workspace.rel(spec_path),
                                   code="unreadable") from err
         try:
-            result = merge_delta(delta.id, current, delta, change)
+            result = validator.merged(change, delta)
         except MergeError as err:
             listed = "; ".join(f"line {c.line}: {c.message}" if c.line else c.message for c in err.conflicts)
             raise RefusedError(f"{len(err.conflicts)} conflict(s): {listed}; no files were changed",
@@ -164,7 +163,7 @@ def build_plan(
                                code="archive_spec_update_failed") from err
         warnings.extend(result.warnings)
         counts = dict(added=result.added, modified=result.modified, removed=result.removed, renamed=result.renamed)
-        problems = [f for f in check_spec_text(delta.id, result.text, workspace.rel(spec_path))
+        problems = [f for f in validator.checked_text(delta.id, result.text)
                     if f.level is Level.ERROR]
         if problems and meta.retire_capabilities and all(f.code == "spec-no-requirements" for f in problems):
             updates.append(SpecUpdate(delta.id, spec_path, "delete", current.text if current else None, None, None,
