@@ -149,8 +149,8 @@ class Scrubber:
             sensitive = names.get(name)
             if sensitive is None:
                 sensitive = classify(name)
-            if sensitive and not _is_empty(value):
-                node[key] = MASK
+            if sensitive and value is not None:
+                node[key] = MASK  # an empty value too: the SDK empties some headers itself
             elif isinstance(value, str):
                 child_code = code or name in _CODE_FIELDS
                 done = None if values else texts[child_code].get(value)
@@ -183,7 +183,7 @@ class Scrubber:
             len(node) == 2
             and isinstance(node[0], str)
             and not isinstance(node[1], dict | list)
-            and not _is_empty(node[1])
+            and node[1] is not None
             and self.rules.is_sensitive_name(node[0])
         ):
             node[1] = MASK
@@ -249,15 +249,6 @@ class Scrubber:
                 self._keys.clear()
             self._keys[key] = done
         return done
-
-
-def _is_empty(value: Any) -> bool:
-    """None, "" and empty containers hold nothing to hide, so they are left as they are."""
-    if value is None:
-        return True
-    if isinstance(value, str | list | dict | tuple):
-        return len(value) == 0
-    return False
 
 
 def _mask_log_params(logentry: dict[str, Any], original: str) -> None:
