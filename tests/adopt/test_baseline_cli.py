@@ -219,3 +219,17 @@ def test_baseline_refuses_to_write_through_a_symlink_leaving_the_workspace(repo:
     assert outside.read_text() == "untouched"
     away = run("baseline", "--out", str(tmp_path / "away.json"))
     assert away.exit_code == 2 and not (tmp_path / "away.json").exists()
+
+
+def test_without_a_baseline_the_json_keeps_the_reference_shape(repo: Path) -> None:
+    _, data = run_json("validate", "--all", "--json", "--no-baseline")
+    assert set(data) == {"items", "summary", "version", "root"}
+    assert set(data["summary"]) == {"totals", "byType"}
+    assert all(set(issue) <= {"level", "code", "path", "message", "line"} for issue in _issues(data))
+
+
+def test_report_findings_leaves_out_items_whose_findings_are_all_known(repo: Path) -> None:
+    (repo / SPEC_REL).write_text(SPEC.replace("The system SHALL send an SMS", "The system sends an SMS"))
+    result = run("validate", "--all", "--strict", "--report", "findings")
+    assert result.exit_code == 1
+    assert "spec notifications" in result.stdout and "change add-webhooks" not in result.stdout
