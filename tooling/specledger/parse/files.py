@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 from specledger.markdown import Document, parse
@@ -27,7 +28,12 @@ def read_text(path: Path) -> str:
     try:
         if path.is_dir():
             raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
+        # descriptor's own type is then checked, so a path swapped after the check cannot fool it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UnreadableFile(path, "is not a regular file (a FIFO, socket or device)", environment=True)
             data = handle.read(MAX_FILE_BYTES + 1)
     except UnreadableFile:
         raise
