@@ -77,9 +77,13 @@ class Workspace:
         """
         shown = self.rel(path)
         try:
-            resolved = Path(os.path.realpath(path))
-            if not allow_links:
-                self._refuse_links(Path(os.path.abspath(path)), what, shown)
+            absolute = os.path.abspath(path)
+            real = os.path.realpath(absolute)
+            resolved = Path(real)
+            # A path that resolves to itself has no link on it (a link that resolved to its own
+            # place would be a loop, which nothing can be written through): walk it only if not.
+            if not allow_links and real != absolute:
+                self._refuse_links(Path(absolute), what, shown)
         except (OSError, ValueError) as err:  # a NUL byte, a name too long for the system
             raise UnsafePathError(
                 f"{what} cannot be resolved: {err}", path=shown, code="path_unresolvable"
