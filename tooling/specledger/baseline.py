@@ -241,6 +241,11 @@ def types_scope(types: Iterable[str]) -> Scope:
     return lambda fp: fp.type in wanted
 
 
+def run_scope(scope: str) -> Scope:
+    """The entries a bulk run can vouch for: ``all``, ``changes`` or ``specs``."""
+    return types_scope({"all": ("change", "spec"), "changes": ("change",), "specs": ("spec",)}.get(scope, ()))
+
+
 # -- the file ----------------------------------------------------------------------------------
 def dump(baseline: Baseline) -> bytes:
     """The baseline file's bytes: sorted, stable, one trailing newline (so diffs stay small)."""
@@ -324,5 +329,6 @@ __all__ = [
     "outcome_of",
     "prune",
     "record",
+    "run_scope",
     "types_scope",
 ]

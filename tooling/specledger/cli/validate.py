@@ -131,10 +131,7 @@ def _with_baseline(workspace: Workspace, validator: Validator, reports: list[Ite
             return reports, None
     shown = workspace.rel(path)
     loaded = core.load(path, shown)
-    if item is not None:
-        covers = core.item_scope(*item)
-    else:
-        covers = core.types_scope({"all": ("change", "spec"), "changes": ("change",), "specs": ("spec",)}[scope])
+    covers = core.item_scope(*item) if item is not None else core.run_scope(scope)
     marked, outcome = core.apply(reports, loaded, core.AnchorIndex(workspace, validator), covers, shown)
     return list(marked), outcome
 
