@@ -37,3 +37,19 @@ def resolve(workspace: Workspace, name: str, kind: Kind | None = None) -> Kind:
     what = f"{kind} " if kind else "change or spec "
     hint = f"did you mean: {', '.join(close)}?" if close else "run `spec list` or `spec list --specs` to see the names"
     raise SpecledgerError(f"unknown {what}'{name}'", code="unknown_item", hint=hint)
+
+
+def archived_folder(workspace: Workspace, name: str) -> str | None:
+    """The archive folder ``name`` names: a folder name (``2026-11-29-add-login``) or the change
+    name inside it (``add-login``; the newest wins when it was archived twice). None otherwise."""
+    from specledger.archive.targets import has_date_prefix
+
+    folder = workspace.archive_dir
+    if not name or "/" in name or name.startswith(".") or not folder.is_dir():
+        return None
+    if (folder / name).is_dir() and not (folder / name).is_symlink():
+        return name
+    matches = sorted(entry.name for entry in folder.iterdir()
+                     if entry.is_dir() and not entry.is_symlink() and has_date_prefix(entry.name)
+                     and entry.name[11:] == name)
+    return matches[-1] if matches else None

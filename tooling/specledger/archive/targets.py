@@ -40,7 +40,7 @@ def name_max(folder: Path) -> int:
         return DEFAULT_NAME_MAX
 
 
-def _has_date_prefix(name: str) -> bool:
+def has_date_prefix(name: str) -> bool:
     head = name[:DATE_PREFIX_LEN]
     return (
         len(head) == DATE_PREFIX_LEN
@@ -54,7 +54,7 @@ def _has_date_prefix(name: str) -> bool:
 
 def archive_name(change: str, today: _dt.date) -> str:
     """``YYYY-MM-DD-<change>``, or the name unchanged when it already starts with a date."""
-    return change if _has_date_prefix(change) else f"{today.isoformat()}-{change}"
+    return change if has_date_prefix(change) else f"{today.isoformat()}-{change}"
 
 
 def check_change_name(name: str, *, limit: int = DEFAULT_NAME_MAX, why: str = "") -> None:
@@ -179,6 +179,7 @@ __all__ = [
     "archive_path_problems",
     "check_change_name",
     "destination",
+    "has_date_prefix",
     "name_max",
     "raise_first",
     "resolve_change_dir",

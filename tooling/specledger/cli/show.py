@@ -9,8 +9,9 @@ import click
 
 from specledger.cli.common import handles_errors, open_workspace, use_color
 from specledger.errors import SpecledgerError
+from specledger.escape import printable
 from specledger.inventory import change_details, proposal_text, spec_details
-from specledger.items import resolve
+from specledger.items import archived_folder, resolve
 from specledger.report.jsonout import root_data
 from specledger.workspace import Workspace
 
@@ -111,7 +112,17 @@ def show(ctx: click.Context, item: str, as_json: bool, item_type: str | None, de
       spec show notifications --history   when each requirement was added or changed
     """
     workspace = open_workspace()
-    kind = resolve(workspace, item, item_type)  # type: ignore[arg-type]
+    try:
+        kind = resolve(workspace, item, item_type)  # type: ignore[arg-type]
+    except SpecledgerError as err:
+        folder = archived_folder(workspace, item) if item_type != "spec" and err.code == "unknown_item" else None
+        if folder is None:
+            raise
+        if diff or history or requirements or no_scenarios or requirement is not None:
+            raise SpecledgerError("an archived change shows its proposal (or --json, --deltas-only); "
+                                  "--diff and the spec options do not apply", code="invalid_option") from err
+        _show_archived(workspace, folder, as_json, deltas_only)
+        return
     if diff and kind != "change":
         raise SpecledgerError("--diff applies to changes, not specs", code="invalid_option")
     if history and kind != "spec":
@@ -145,10 +156,79 @@ def show(ctx: click.Context, item: str, as_json: bool, item_type: str | None, de
     if as_json:
         click.echo(json.dumps({**data, "root": root_data(workspace)}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"# {data.get('title', item)}\n")
-    if data.get("overview"):
-        click.echo(f"{data['overview']}\n")
-    for number, req in enumerate(data["requirements"], start=1):
-        click.echo(f"{number}. {req['text']}")
-        for scenario in req["scenarios"]:
-            click.echo("   - " + scenario["rawText"].replace("\n", "\n     "))
+    _show_spec_text(workspace, item, overview=not requirements, scenarios=not no_scenarios, only=requirement)
+
+
+def _show_archived(workspace: Workspace, folder: str, as_json: bool, deltas_only: bool) -> None:
+    """An archived change: its proposal, or its recorded deltas."""
+    from specledger.workspace import ARCHIVE_DIRNAME
+
+    if as_json or deltas_only:
+        data = change_details(workspace, f"{ARCHIVE_DIRNAME}/{folder}")
+        data["id"] = folder
+        if deltas_only and not as_json:
+            for delta in data["deltas"]:
+                click.echo(printable(f"{delta['operation']:<9} {delta['spec']}: {delta['description']}"))
+            return
+        click.echo(json.dumps({**data, "archived": True, "root": root_data(workspace)}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"(archived as {workspace.rel(workspace.archive_dir / folder)})", err=True)
+    click.echo(proposal_text(workspace, f"{ARCHIVE_DIRNAME}/{folder}"), nl=False)
+
+
+def _scenario_marks(workspace: Workspace, spec_id: str) -> dict[str, str]:
+    """Scenario title -> a mark from the last test run (untested, failing, suspect), when there is one."""
+    from specledger.cli.coverage import DEFAULT_RUN
+    from specledger.traceability import LINKS_FILE, build_index, coverage, load_links, load_run
+
+    run = workspace.root / DEFAULT_RUN
+    if not run.is_file():
+        return {}
+    try:
+        report = coverage(build_index(workspace), load_run(run), load_links(workspace.root / LINKS_FILE))
+    except SpecledgerError:
+        return {}
+    marks = {}
+    for entry in report.scenarios:
+        if entry.ref.capability != spec_id:
+            continue
+        if entry.suspect:
+            marks[entry.ref.scenario] = "suspect: its text changed since its tests were confirmed"
+        elif entry.status != "passing":
+            marks[entry.ref.scenario] = {"untested": "untested", "failing": "its tests fail",
+                                         "skipped": "its tests were skipped"}[entry.status]
+    return marks
+
+
+def _show_spec_text(workspace: Workspace, spec_id: str, *, overview: bool, scenarios: bool, only: int | None) -> None:
+    """The spec as a reader expects it: title, Purpose, then each requirement with its scenarios."""
+    from specledger.parse.blocks import split_requirements
+    from specledger.parse.files import UnreadableFile, read_markdown
+    from specledger.parse.spec import read_spec
+    from specledger.traceability import scenario_title
+
+    path = workspace.spec_path(spec_id)
+    try:
+        doc = read_markdown(path)
+    except UnreadableFile as err:
+        raise SpecledgerError(f"cannot read the spec: {err.reason}", path=workspace.rel(path),
+                              code="unreadable") from err
+    spec = read_spec(spec_id, path, doc)
+    blocks = split_requirements(doc).blocks
+    marks = _scenario_marks(workspace, spec_id) if scenarios else {}
+    lines = [spec.title, ""]
+    if overview and spec.purpose:
+        lines += ["Purpose", *(f"  {line}" for line in spec.purpose.splitlines()), ""]
+    for number, block in enumerate(blocks, start=1):
+        if only is not None and number != only:
+            continue
+        lines.append(f"Requirement {number}: {block.name}")
+        lines += [f"  {line}" for line in block.body]
+        if scenarios:
+            for scenario in block.scenarios:
+                title = scenario_title(scenario.name)
+                mark = f"  [{marks[title]}]" if title in marks else ""
+                lines += ["", f"  Scenario: {title}{mark}"]
+                lines += [f"    {line.rstrip()}" for line in scenario.text.splitlines() if line.strip()]
+        lines.append("")
+    click.echo("\n".join(printable(line) for line in lines).rstrip() + "\n", nl=False)
