@@ -60,11 +60,11 @@ def read_tasks(path: Path, doc: Document) -> Tasks:
 
 
 def task_progress(change_dir: Path) -> tuple[int, int]:
-    """(done, total) for a change folder; (0, 0) when it has no tasks.md or its text is not markdown.
+    """(done, total) for a change folder; (0, 0) when it has no tasks.md.
 
-    A tasks.md that cannot be read at all (a directory, a symbolic link loop, no permission)
-    raises ``SpecledgerError``: counting its tasks as none would let ``list`` call the change
-    task-free and ``archive`` go ahead.
+    A tasks.md that cannot be read at all (a folder, a symlink loop, no permission) is an
+    environment error, exit 2, in every command that counts tasks; one whose text is not
+    UTF-8 counts no task here and is a finding of ``spec validate``.
     """
     from specledger.errors import SpecledgerError
     from specledger.parse.files import UnreadableFile, read_markdown
@@ -76,6 +76,7 @@ def task_progress(change_dir: Path) -> tuple[int, int]:
         tasks = read_tasks(path, read_markdown(path))
     except UnreadableFile as err:
         if err.environment:
-            raise SpecledgerError(f"cannot read this file: {err.reason}", path=path, code="unreadable") from err
+            raise SpecledgerError(f"cannot read the task list: {err.reason}", path=str(path),
+                                  code="tasks_unreadable") from err
         return (0, 0)
     return (tasks.done, tasks.total)
