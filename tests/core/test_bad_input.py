@@ -296,3 +296,72 @@ def test_each_delta_mistake_gets_its_finding(
     assert got == expected
     assert all(i["path"] == DELTA for i in found if str(i["code"]).startswith("delta-"))
     assert result.exit_code == (1 if any(level == "ERROR" for level, *_ in expected) else 0)
+
+
+def _spec(purpose: str, requirements: str) -> str:
+    return f"# notifications Specification\n\n## Purpose\n{purpose}\n\n## Requirements\n\n{requirements}"
+
+
+EMAIL = "### Requirement: Send email\nThe system SHALL send an email for each event.\n\n"
+EMAIL_SCENARIO = "#### Scenario: Event happens\n- **WHEN** an event occurs\n- **THEN** an email is sent\n"
+PURPOSE_50 = "p" * 50  # the shortest Purpose that is long enough
+
+# Each mistake a main spec can hold, with its exact finding (None: no finding at all).
+SPEC_MISTAKES = {
+    "no Requirements section": (
+        f"# notifications Specification\n\n## Purpose\n{PURPOSE_50}\n",
+        ("ERROR", "spec-requirements-missing", None,
+         "the spec has no '## Requirements' section; a spec needs '## Purpose' and '## Requirements'"),
+    ),
+    "Purpose one character short": (
+        _spec("p" * 49, EMAIL + EMAIL_SCENARIO),
+        ("WARNING", "spec-purpose-short", 3,
+         "the Purpose is shorter than 50 characters; say what this capability is for"),
+    ),
+    "Purpose just long enough": (_spec(PURPOSE_50, EMAIL + EMAIL_SCENARIO), None),
+    "Purpose a placeholder": (
+        _spec("TBD", EMAIL + EMAIL_SCENARIO),
+        ("WARNING", "spec-purpose-placeholder", 3, "the Purpose is still a placeholder (TBD/TODO, or the sentence "
+         "archive writes for a new capability); write what this capability is for, in the main spec itself"),
+    ),
+    "no SHALL": (
+        _spec(PURPOSE_50, EMAIL.replace("SHALL send", "sends") + EMAIL_SCENARIO),
+        ("WARNING", "requirement-no-shall", 8,
+         'requirement "Send email" should state a SHALL or MUST (upper case) in its text'),
+    ),
+    "no scenario": (
+        _spec(PURPOSE_50, EMAIL),
+        ("ERROR", "requirement-no-scenario", 8,
+         "requirement \"Send email\" has no scenario (a '#### Scenario:' heading with steps under it)"),
+    ),
+    "long requirement": (
+        _spec(PURPOSE_50, EMAIL.replace("for each event.", "send " * 100) + EMAIL_SCENARIO),
+        ("INFO", "requirement-long", 8,
+         'requirement "Send email" is longer than 500 characters; consider splitting it'),
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(SPEC_MISTAKES))
+def test_each_spec_mistake_gets_its_finding(
+    repo: Repo, good_files: dict[str, str | bytes], mistake: str
+) -> None:
+    text, expected = SPEC_MISTAKES[mistake]
+    good_files[SPEC] = text
+    del good_files[DELTA]  # the change would add findings of its own about this spec
+    repo(good_files)
+    result = run("validate", "notifications", "--type", "spec", "--json")
+    got = [(i["level"], i["code"], i.get("line"), i["message"]) for i in issues(result)["spec:notifications"]]
+    assert got == ([expected] if expected else [])
+    assert all(i["path"] == SPEC for i in issues(result)["spec:notifications"])
+    assert result.exit_code == (1 if expected and expected[0] == "ERROR" else 0)
+
+
+def test_a_task_id_used_twice_points_at_both_lines(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files["openspec/changes/add-webhooks/tasks.md"] = "## 1. Build\n\n- [x] 1.1 Do\n- [ ] 1.1 Again\n"
+    repo(good_files)
+    result = run("validate", "add-webhooks", "--json")
+    assert [(i["level"], i["code"], i.get("line"), i["path"], i["message"])
+            for i in issues(result)["change:add-webhooks"]] == [
+        ("WARNING", "task-duplicate-id", 4, "openspec/changes/add-webhooks/tasks.md",
+         'task id "1.1" is used twice (first on line 3)')]
