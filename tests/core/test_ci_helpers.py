@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -86,3 +88,59 @@ def test_changed_since_errors(repo: Repo, good_files: dict[str, str | bytes], tm
     with pytest.raises(SpecledgerError) as option:
         changed_items(ws, "--output=/tmp/x")
     assert option.value.code == "git_bad_ref"
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"NO_COLOR": "1"})
+    return result.exit_code, result.stdout
+
+
+def test_validate_changed_since_only_checks_what_differs(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    good_files["openspec/changes/broken/proposal.md"] = "# Broken\n"  # invalid, but unchanged since the ref
+    good_files["openspec/specs/billing/spec.md"] = "# billing\n"  # invalid, but unchanged too
+    root = repo(good_files)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    code, out = _cli("validate", "--changed-since", "HEAD", "--json")
+    assert code == 0 and json.loads(out)["items"] == []
+    (root / "openspec/changes/add-webhooks/tasks.md").write_text("- [ ] 1.1 new\n")
+    code, out = _cli("validate", "--changed-since", "HEAD", "--json")
+    assert code == 0
+    assert [(i["type"], i["id"]) for i in json.loads(out)["items"]] == [("change", "add-webhooks")]
+    assert _cli("validate", "--all", "--json")[0] == 1  # the unchanged invalid items are still there
+    bad = CliRunner().invoke(cli, ["validate", "--changed-since", "nope"], catch_exceptions=False)
+    assert bad.exit_code == 2 and "unknown git ref 'nope'" in bad.stderr
+
+
+def test_validate_changed_since_outside_git(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    repo(good_files)
+    result = CliRunner().invoke(cli, ["validate", "--changed-since", "HEAD", "--json"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["status"][0]["code"] == "not_a_git_checkout"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_and_only_for_long_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from specledger.cli import common
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with common.progress_on_stderr(enabled=True, label="validating") as tick:
+        tick(1, 2)  # within the first second: nothing
+    assert terminal.getvalue() == ""
+    monkeypatch.setattr(common, "PROGRESS_AFTER", 0.0)
+    monkeypatch.setattr(common, "PROGRESS_EVERY", 0.0)
+    with common.progress_on_stderr(enabled=True, label="validating") as tick:
+        tick(1, 2)
+        tick(2, 2)
+    assert terminal.getvalue() == "\rvalidating 1/2\rvalidating 2/2\r\x1b[K"  # erased at the end
+    for stream, enabled in ((io.StringIO(), True), (_Terminal(), False)):  # a pipe, or JSON output
+        monkeypatch.setattr(sys, "stderr", stream)
+        with common.progress_on_stderr(enabled=enabled, label="validating") as tick:
+            tick(1, 2)
+        assert stream.getvalue() == ""

@@ -8,7 +8,7 @@ findings (flagged ``environment``), so one broken file never hides the findings 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -16,6 +16,7 @@ from typing import Literal
 from specledger import schemas
 from specledger.archive.merge import MergeError, MergeResult, merge_delta
 from specledger.archive.targets import archive_path_problems, destination
+from specledger.changed import ChangedItems
 from specledger.findings import Finding, Level, error, info, warning
 from specledger.markdown import Document
 from specledger.model import Delta, Spec
@@ -328,14 +329,34 @@ class Validator:
                                  f"after archive, {main_rel} would have: {finding.message}", rel))
         return found
 
-    def bulk(self, *, changes: bool, specs: bool) -> list[ItemReport]:
+    def bulk(self, *, changes: bool, specs: bool, only: ChangedItems | None = None,
+             progress: Callable[[int, int], None] | None = None) -> list[ItemReport]:
+        """Validate every open change and/or main spec (or only those in ``only``).
+
+        The overlap check still looks at every open change, so a selected change is warned
+        about one it overlaps even when that one is not selected.
+        """
+        change_names = self.ws.change_names() if changes else []
+        spec_ids = self.ws.spec_ids() if specs else []
+        if only is not None:
+            selected_changes = [n for n in change_names if n in only.changes]
+            spec_ids = [s for s in spec_ids if s in only.specs]
+        else:
+            selected_changes = change_names
+        total = len(selected_changes) + len(spec_ids)
         reports: list[ItemReport] = []
+        change_reports = []
+        for name in selected_changes:
+            change_reports.append(self.change(name))
+            if progress is not None:
+                progress(len(change_reports), total)
         if changes:
-            change_reports = [self.change(n) for n in self.ws.change_names()]
-            add_overlap_findings(self, change_reports)
+            add_overlap_findings(self, change_reports, all_changes=change_names)
             reports.extend(change_reports)
-        if specs:
-            reports.extend(self.spec(s) for s in self.ws.spec_ids())
+        for spec_id in spec_ids:
+            reports.append(self.spec(spec_id))
+            if progress is not None:
+                progress(len(reports), total)
         reports.sort(key=lambda r: (r.id.lower(), r.id, r.type))
         return reports
 
@@ -357,21 +378,28 @@ def touched_requirements(delta: Delta) -> set[str]:
     return names
 
 
-def add_overlap_findings(validator: Validator, reports: list[ItemReport]) -> None:
-    """Warn on both sides when two open changes touch the same requirement of the same capability."""
+def add_overlap_findings(validator: Validator, reports: list[ItemReport],
+                         all_changes: list[str] | None = None) -> None:
+    """Warn on both sides when two open changes touch the same requirement of the same capability.
+
+    ``all_changes`` (default: the reports' own) are the changes compared; only ``reports`` get
+    findings.
+    """
     touched: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for report in reports:
-        deltas, _ = validator.delta_files(report.id)
+    for change_name in all_changes if all_changes is not None else [r.id for r in reports]:
+        deltas, _ = validator.delta_files(change_name)
         for delta_file in deltas:
             if delta_file.delta is None:
                 continue
             for name in sorted(touched_requirements(delta_file.delta)):
-                touched.setdefault((delta_file.id, name), []).append((report.id, validator.ws.rel(delta_file.path)))
+                touched.setdefault((delta_file.id, name), []).append((change_name, validator.ws.rel(delta_file.path)))
     by_id = {r.id: r for r in reports}
     for (spec_id, name), users in sorted(touched.items()):
         if len(users) < 2:
             continue
         for change, rel in users:
+            if change not in by_id:
+                continue
             others = ", ".join(sorted(c for c, _ in users if c != change))
             by_id[change].findings.append(warning(
                 "change-overlap",

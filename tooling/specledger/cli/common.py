@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -97,3 +99,40 @@ def _complete(incomplete: str, *, changes: bool, specs: bool) -> list[str]:
     except (SpecledgerError, OSError):
         return []
     return sorted({n for n in names if n.startswith(incomplete)})
+
+
+PROGRESS_AFTER = 1.0  # seconds: shorter runs never show progress
+PROGRESS_EVERY = 0.1
+
+
+@contextlib.contextmanager
+def progress_on_stderr(*, enabled: bool, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``tick(done, total)`` that shows ``label done/total`` on stderr during long runs.
+
+    Only on a terminal (never when stderr is a file or a pipe, never for JSON), only once the
+    run has taken more than a second, at most ten times a second, and erased when done, so
+    stdout (the product) and logs are never touched.
+    """
+    stream = sys.stderr
+    shown = enabled and stream is not None and stream.isatty()
+    started = time.monotonic()
+    last = [0.0]
+    drawn = [False]
+
+    def tick(done: int, total: int) -> None:
+        if not shown:
+            return
+        now = time.monotonic()
+        if now - started < PROGRESS_AFTER or now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        drawn[0] = True
+        stream.write(f"\r{label} {done}/{total}")
+        stream.flush()
+
+    try:
+        yield tick
+    finally:
+        if drawn[0]:
+            stream.write("\r\x1b[K")
+            stream.flush()

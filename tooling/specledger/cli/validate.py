@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, handles_errors, open_workspace, use_color
+from specledger.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    handles_errors,
+    open_workspace,
+    progress_on_stderr,
+    use_color,
+)
 from specledger.errors import SpecledgerError
 from specledger.items import resolve
 from specledger.report import RenderOptions, reporters
@@ -19,13 +26,6 @@ from specledger.workspace import Workspace
 
 if TYPE_CHECKING:
     from specledger.baseline import BaselineOutcome
-
-
-@dataclass(frozen=True)
-class BaselinedOptions(RenderOptions):
-    """Render options plus the baseline outcome the reporters show (read with ``outcome_of``)."""
-
-    baseline: BaselineOutcome | None = None
 
 
 @click.command("validate")
@@ -46,11 +46,15 @@ class BaselinedOptions(RenderOptions):
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fail only on findings not in this baseline (default: .spec-baseline.json at the root, if any).")
 @click.option("--no-baseline", is_flag=True, help="Ignore any baseline: every finding counts.")
+@click.option("--changed-since", "changed_since", metavar="REF", default=None,
+              help="Only the changes and specs whose files differ from the git REF (and changes whose "
+              "deltas target a changed spec); implies --all unless --changes or --specs is given.")
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, item: str | None, all_items: bool, changes: bool, specs: bool, archived: bool,
              item_type: str | None, strict: bool, as_json: bool, fmt: str | None, report_kind: str,
-             concurrency: int | None, no_interactive: bool, baseline_file: Path | None, no_baseline: bool) -> None:
+             concurrency: int | None, no_interactive: bool, baseline_file: Path | None, no_baseline: bool,
+             changed_since: str | None) -> None:
     """Validate ITEM (a change or a spec), or many with --all, --changes or --specs.
 
     \b
@@ -59,6 +63,7 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
       spec validate --all --strict       everything; warnings fail too (CI)
       spec validate --changes --format github
       spec validate --all --no-baseline  every finding, known or not
+      spec validate --changed-since origin/main --strict   only what a branch touches
 
     With a baseline (see `spec baseline`), only findings it does not hold fail the run; known
     ones are counted, and those no longer found are listed so the baseline can be pruned.
@@ -70,6 +75,11 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
                               code="invalid_output_format")
     fmt = fmt or ("json" if as_json else "text")
     as_json = fmt == "json"
+    if changed_since is not None and (item or archived):
+        raise SpecledgerError("--changed-since selects items itself; give no ITEM and no --archived",
+                              code="invalid_item")
+    if changed_since is not None and not (changes or specs):
+        all_items = True
     bulk = all_items or changes or specs or archived
     if item and bulk:
         raise SpecledgerError("give either an ITEM or one of --all/--changes/--specs/--archived, not both",
@@ -102,13 +112,19 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
         if item_type and not all_items:
             want_changes, want_specs = item_type == "change" or changes, item_type == "spec" or specs
         scope = "all" if (want_changes and want_specs) else ("changes" if want_changes else "specs")
-        reports = validator.bulk(changes=want_changes, specs=want_specs)
+        only = None
+        if changed_since is not None:
+            from specledger.changed import changed_items
+
+            only = changed_items(workspace, changed_since)
+        with progress_on_stderr(enabled=not as_json, label="validating") as tick:
+            reports = validator.bulk(changes=want_changes, specs=want_specs, only=only, progress=tick)
     outcome = None
     if not no_baseline and not archived:
         reports, outcome = _with_baseline(workspace, validator, reports, baseline_file,
                                           (kind, item) if item else None, scope)
-    opts = BaselinedOptions(strict=strict, color=use_color(ctx) and fmt == "text",
-                            findings_only=report_kind == "findings", scope=scope, baseline=outcome)
+    opts = RenderOptions(strict=strict, color=use_color(ctx) and fmt == "text",
+                         findings_only=report_kind == "findings", scope=scope, baseline=outcome)
     output = reporters()[fmt](reports, workspace, opts)
     click.echo(output)
     if not as_json:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from specledger.validate import ItemReport
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.baseline import BaselineOutcome
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,7 @@ class RenderOptions:
     color: bool
     findings_only: bool = False  # --report findings
     scope: str = "item"
+    baseline: BaselineOutcome | None = None  # set when the run compared with a baseline
 
 
 Reporter = Callable[[Sequence[ItemReport], Workspace, RenderOptions], str]
