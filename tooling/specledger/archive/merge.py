@@ -7,6 +7,7 @@ order; the text before, around and after the requirements is kept.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -272,6 +273,33 @@ def _recompose(doc: Document, header: int, end: int, preamble: list[str], blocks
     pieces = [p for p in (before, f"{head}\n\n{middle}" if middle else head, after) if p]
     lines = _collapse_blank_runs("\n\n".join(pieces).split("\n"))
     return "\n".join(lines).rstrip() + "\n"
+
+
+_LINE_END_RE = re.compile(r"(\r\n|\r|\n)")
+
+
+def encode_like(text: str, old_raw: str, bom: bool) -> bytes:
+    """The bytes to write for LF ``text`` replacing ``old_raw``, keeping its line endings line by line.
+
+    A file with one kind of line ending gets it everywhere. In a file that mixes them, each line
+    kept from the old text keeps its own ending and each new line gets the most common one, so
+    archive never rewrites the endings of lines it did not change.
+    """
+    pieces = _LINE_END_RE.split(old_raw.removeprefix("\ufeff"))
+    contents, endings = pieces[0::2], pieces[1::2]
+    kinds = Counter(endings)
+    if len(kinds) <= 1:
+        return encode(text, next(iter(kinds), "\n"), bom)
+    dominant = kinds.most_common(1)[0][0]
+    lines = text.split("\n")
+    chosen = [dominant] * len(lines)
+    matcher = difflib.SequenceMatcher(None, contents[: len(endings)], lines, autojunk=False)
+    for tag, old_start, old_end, new_start, _new_end in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(old_end - old_start):
+                chosen[new_start + offset] = endings[old_start + offset]
+    body = "".join(line + ending for line, ending in zip(lines[:-1], chosen[:-1], strict=True)) + lines[-1]
+    return (("\ufeff" if bom else "") + body).encode("utf-8")
 
 
 def encode(text: str, newline: str, bom: bool) -> bytes:

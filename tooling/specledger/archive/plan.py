@@ -75,6 +75,23 @@ class ArchivePlan:
         }
 
 
+def _encoded(path: Path, text: str, newline: str, bom: bool) -> bytes:
+    """``text`` encoded as the spec at ``path`` is: its BOM, and its line endings line by line.
+
+    Only a file holding a CR is read again, to see whether it mixes endings (the parsed document
+    keeps one ending for the whole file); every other file is plain LF.
+    """
+    from specledger.archive.merge import encode, encode_like
+
+    if newline == "\n":
+        return encode(text, newline, bom)
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return encode(text, newline, bom)  # apply compares the file with the plan again anyway
+    return encode_like(text, raw, bom)
+
+
 def plan_outputs(workspace: Workspace, specs: tuple[SpecUpdate, ...]) -> tuple[SpecUpdate, ...]:
     """The generated files that change when ``specs`` are written (``RefusedError`` if they break).
 
@@ -184,7 +201,8 @@ def build_plan(
             updates.append(SpecUpdate(delta.id, spec_path, "unchanged", current.text, current.text, None, **counts))
         else:
             updates.append(SpecUpdate(delta.id, spec_path, "update", current.text, result.text,
-                                      encode(result.text, current.newline, current.had_bom), **counts))
+                                      _encoded(spec_path, result.text, current.newline, current.had_bom),
+                                      **counts))
     if not generate:
         try:
             stale = tuple(o.spec_id for o in plan_outputs(workspace, tuple(updates)))
