@@ -3,7 +3,8 @@
 Error tracking is set up before any route exists (emmett-sentry wraps only routes defined after it
 loads). ``/health`` always answers; ``/test-error`` and ``/test-error-division`` exist so that an
 operator can prove, end to end, that errors reach Bugsink; in production they are off unless
-``SENTRY_TEST_ROUTES=on``.
+``SENTRY_TEST_ROUTES=on``. ``/test-error-user`` is the worked example of attaching the
+authenticated user to error events (see ``example_user``); it is switched like the test routes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,20 @@ from typing import Any
 
 from emmett import App, response
 
-from .error_tracking import TrackingState, flush, setup_error_tracking
+from .error_tracking import SentryUser, TrackingState, flush, setup_error_tracking
+
+# The user the example route runs as. This app has no login; a real application resolves the
+# signed-in user from its own session instead (with Emmett's auth module: ``auth.user``).
+EXAMPLE_USER = {"id": "example-user-1", "email": "example.user@example.org"}
+
+
+def example_user() -> dict[str, str] | None:
+    """The example route's user resolver: a mapping with ``id`` and ``email``, or ``None``.
+
+    ``SentryUser`` calls it once per request, before the handler runs; returning ``None`` leaves
+    the event anonymous. Only ``id`` and ``email`` are ever sent, whatever else the mapping holds.
+    """
+    return EXAMPLE_USER
 
 
 class RuntimeApp(App):  # type: ignore[misc]
@@ -53,6 +67,19 @@ def create_app(env: dict[str, str] | None = None, transport: Any = None) -> Runt
             numerator = 1
             denominator = 0
             return str(numerator / denominator)
+
+        # How an application attaches its authenticated user: put SentryUser, with a function
+        # that returns the signed-in user, in the pipeline of the routes (or the whole app:
+        # ``application.pipeline = [SentryUser(resolver)]``). Every event raised while handling
+        # the request then carries that user's id and email, and nothing else of the user.
+        @application.route(
+            "/test-error-user",
+            methods=["get", "post"],
+            output="str",
+            pipeline=[SentryUser(example_user)],
+        )
+        async def test_error_user() -> str:
+            raise Exception("Deliberate test error raised by /test-error-user as a signed-in user")
 
     return application
 
