@@ -242,7 +242,7 @@ def build_standin(tag: str, recipe: Recipe) -> None:
         log(f"{tag}: building the stand-in from docker/standins/{recipe.dockerfile}")
         result = subprocess.run(
             [
-                "docker", "build", "--quiet",
+                "docker", "build", "--quiet", "--force-rm",
                 "--label", f"{LABEL}=true",
                 "--label", f"{LABEL}.for={tag}",
                 "--label", f"{LABEL}.recipe={recipe.digest()}",

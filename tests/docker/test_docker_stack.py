@@ -250,6 +250,7 @@ def test_stack_runs_end_to_end(stack: Stack) -> None:
     # --- an error raised in the runtime container reaches the containerised Bugsink
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(f"http://127.0.0.1:{stack.runtime_port}/test-error", timeout=10)
+    raised.value.close()  # the error carries the open response
     assert raised.value.code == 500
     token_run = stack.compose("exec", "-T", "bugsink", "bugsink-manage", "create_auth_token")
     assert token_run.returncode == 0, token_run.stderr
