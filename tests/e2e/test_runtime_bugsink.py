@@ -36,6 +36,8 @@ def _frames(event: dict[str, Any]) -> list[dict[str, Any]]:
     return [frame for value in values for frame in value["stacktrace"]["frames"]]
 
 
+@pytest.mark.scenario("error-tracking", "Verify the setup")
+@pytest.mark.scenario("error-tracking", "Division by zero")
 def test_each_test_endpoint_stores_exactly_one_complete_event(
     bugsink: BugsinkHandle, start_runtime: Callable[..., Runtime]
 ) -> None:
@@ -73,6 +75,7 @@ def test_each_test_endpoint_stores_exactly_one_complete_event(
         assert data["server_name"]
 
 
+@pytest.mark.scenario("error-tracking", "Secrets in a failing login request")
 def test_secrets_in_the_request_never_reach_bugsink(
     bugsink: BugsinkHandle, start_runtime: Callable[..., Runtime]
 ) -> None:
@@ -122,6 +125,9 @@ def test_secrets_in_the_request_never_reach_bugsink(
     assert form_event["data"]["request"]["headers"]["x-api-key"] == "[Filtered]"
 
 
+@pytest.mark.scenario("error-tracking", "Bugsink does not answer")
+@pytest.mark.scenario("error-tracking", "Malformed DSN")
+@pytest.mark.scenario("error-tracking", "DSN without a key")
 @pytest.mark.parametrize(
     "dsn_kind",
     ["wrong-key", "unknown-project", "closed-port", "black-hole", "malformed", "keyless"],
