@@ -168,6 +168,9 @@ def secret_app(tmp_path: Path) -> Iterator[Callable[[str], Runtime]]:
             runtime.process.wait(5)
 
 
+@pytest.mark.scenario("error-tracking", "Names spelled any way")
+@pytest.mark.scenario("error-tracking", "Ordinary fields stay readable")
+@pytest.mark.scenario("error-tracking", "Deep nesting")
 def test_no_request_placement_reaches_bugsink(
     bugsink: BugsinkHandle,
     start_runtime: Callable[..., Runtime],
@@ -243,6 +246,8 @@ def test_no_request_placement_reaches_bugsink(
     assert "[Filtered: too deep]" in json.dumps(data["deep"])
 
 
+@pytest.mark.scenario("error-tracking", "Secrets written into messages")
+@pytest.mark.scenario("error-tracking", "Secret route parameter")
 def test_no_handler_placement_reaches_bugsink(
     bugsink: BugsinkHandle,
     secret_app: Callable[[str], Runtime],
