@@ -49,6 +49,7 @@ def test_bad_input_exits_2_with_a_message(
     assert result.stdout == ""
 
 
+@pytest.mark.scenario("error-tracking", "Restart")
 @pytest.mark.postgres
 def test_provisioning_on_postgresql_is_idempotent_and_keeps_the_sequence_usable(
     tmp_path: Path, bugsink_bin: Path
