@@ -80,6 +80,7 @@ def test_words_of_a_name() -> None:
     assert words_of("creds[pass].v2") == ["creds", "pass", "v", "2"]
 
 
+@pytest.mark.scenario("error-tracking", "Names spelled any way")
 @pytest.mark.parametrize("name", SENSITIVE_NAMES)
 def test_a_sensitive_name_is_masked_in_every_request_place(scrubber: Scrubber, name: str) -> None:
     event: dict[str, Any] = {
@@ -101,6 +102,7 @@ def test_a_sensitive_name_is_masked_in_every_request_place(scrubber: Scrubber, n
     assert event["request"]["data"]["outer"][0]["n"] == 3
 
 
+@pytest.mark.scenario("error-tracking", "Ordinary fields stay readable")
 def test_ordinary_fields_keep_their_values(scrubber: Scrubber) -> None:
     body = {
         "user_id": 42, "name": "Ada Lovelace", "sort_key": "created_at", "version": "2.8.2",
@@ -120,6 +122,7 @@ def test_ordinary_fields_keep_their_values(scrubber: Scrubber) -> None:
 # ---- values by shape -------------------------------------------------------------------------
 
 
+@pytest.mark.scenario("error-tracking", "A credential under an innocent name")
 @pytest.mark.parametrize(
     "secret",
     [JWT, CARD, "4111-1111-1111-1111", "4111111111111111", RANDOM_KEY, "Bearer abc.def-ghi",
@@ -192,6 +195,7 @@ def test_free_text_pairs(scrubber: Scrubber, text: str, expected: str) -> None:
     assert scrubber.rules.scrub_text(text) == expected
 
 
+@pytest.mark.scenario("error-tracking", "Secrets written into messages")
 def test_messages_breadcrumbs_and_log_parameters(scrubber: Scrubber) -> None:
     event: dict[str, Any] = {
         "exception": {"values": [{"type": "ValueError", "value": f"password={SECRET}"}]},
@@ -214,6 +218,7 @@ def test_messages_breadcrumbs_and_log_parameters(scrubber: Scrubber) -> None:
     assert event["breadcrumbs"]["values"][1]["data"]["http.query"] == "q=1;api_key=[Filtered]"
 
 
+@pytest.mark.scenario("error-tracking", "Secrets in frame locals")
 def test_frame_locals_by_word_and_source_lines_by_shape_only(scrubber: Scrubber) -> None:
     source = 'password = form["password"]'
     frame = {
