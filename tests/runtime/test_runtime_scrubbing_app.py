@@ -74,6 +74,8 @@ def _one_event() -> dict[str, Any]:
     return one_event()
 
 
+@pytest.mark.scenario("error-tracking", "Secrets written into messages")
+@pytest.mark.scenario("error-tracking", "Secret route parameter")
 def test_secrets_in_route_locals_messages_logs_tags_and_breadcrumbs(app: RuntimeApp) -> None:
     assert app.test_client().get(f"/reset/{TOKEN}").status == 500
     event = _one_event()
