@@ -75,6 +75,9 @@ def test_health_answers_with_tracking_on(tracked_app: RuntimeApp) -> None:
     assert '"error_tracking": "on"' in reply.data
 
 
+@pytest.mark.scenario("error-tracking", "Malformed DSN")
+@pytest.mark.scenario("error-tracking", "DSN without a key")
+@pytest.mark.scenario("error-tracking", "No DSN")
 @pytest.mark.parametrize(
     ("dsn", "reason"),
     [
