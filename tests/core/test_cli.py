@@ -190,6 +190,7 @@ def test_list_shows_progress_and_complete(repo: Repo, good_files: dict[str, str 
     assert statuses == {"add-webhooks": (1, 2, "in-progress"), "done-one": (2, 2, "complete")}
 
 
+@pytest.mark.scenario("validation", "A checkbox in a code example")
 def test_fenced_checkboxes_are_not_tasks(repo: Repo, good_files: dict[str, str | bytes]) -> None:
     good_files["openspec/changes/add-webhooks/tasks.md"] = (
         "- [x] 1.1 real\n\n```markdown\n- [ ] an example, not a task\n```\n+ [ ] 1.2 other\n1. [x] 1.3 numbered\n"
