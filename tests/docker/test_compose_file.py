@@ -69,6 +69,7 @@ def test_example_env_as_shipped_is_refused_until_secrets_are_set(
     assert complete.returncode == 0, complete.stderr
 
 
+@pytest.mark.scenario("error-tracking", "Missing secret")
 @pytest.mark.parametrize("secret", REQUIRED_SECRETS)
 def test_config_fails_when_a_required_secret_is_unset(
     compose_available: Path, example_env: dict[str, str], tmp_path: Path, secret: str
@@ -189,6 +190,7 @@ def test_health_probes_hit_the_right_endpoints(resolved_config: dict[str, Any]) 
     assert "pg_isready" in services["bugsink_db"]["healthcheck"]["test"]
 
 
+@pytest.mark.scenario("error-tracking", "Start order")
 def test_start_order_follows_health(resolved_config: dict[str, Any]) -> None:
     def conditions(service: str) -> dict[str, str]:
         deps = resolved_config["services"][service].get("depends_on", {})
