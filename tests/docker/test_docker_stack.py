@@ -198,6 +198,9 @@ def locked_pins() -> dict[str, str]:
     return pins
 
 
+@pytest.mark.scenario("error-tracking", "Fresh stack")
+@pytest.mark.scenario("error-tracking", "Start order")
+@pytest.mark.scenario("error-tracking", "Runtime reports to the containerised Bugsink")
 def test_stack_runs_end_to_end(stack: Stack) -> None:
     # --- what runs: print it, so a log says whether official images or stand-ins were used
     for service in HEALTH_ORDER:
