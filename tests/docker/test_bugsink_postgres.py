@@ -327,6 +327,7 @@ print(event_id)
 """
 
 
+@pytest.mark.scenario("error-tracking", "Restart")
 def test_provisioning_is_idempotent(native_stack: NativeStack) -> None:
     again = _provision(native_stack.home, native_stack.provision_env)
     assert again.returncode == 0, again.stderr
