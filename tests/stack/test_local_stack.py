@@ -204,6 +204,8 @@ def _stored(bugsink_port: int, token: str) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.scenario("error-tracking", "Fresh stack")
+@pytest.mark.scenario("error-tracking", "Restart")
 def test_make_run_starts_confirms_reuses_and_stops_cleanly(tmp_path: Path, stack_runs: list[StackRun]) -> None:
     state = tmp_path / "local"
     bugsink_port, runtime_port = free_port(), free_port()
