@@ -69,6 +69,7 @@ def _run_app(env: dict[str, str]) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["statuses"] == [200, 500, 200]
+    report["log"] = result.stderr
     return report
 
 
@@ -108,3 +109,16 @@ def test_tracing_switched_on_does_send_transactions() -> None:
     """The control: the child sees transactions when there are some, so their absence means it."""
     report = _run_app({"SENTRY_DSN": _DSN, "SENTRY_TRACES_SAMPLE_RATE": "1.0"})
     assert _types(report).count("transaction") == 3
+
+
+@pytest.mark.scenario("error-tracking", "A value that does not fit its type")
+def test_a_sample_rate_above_1_is_named_once_and_tracing_stays_off() -> None:
+    report = _run_app({"SENTRY_DSN": _DSN, "SENTRY_TRACES_SAMPLE_RATE": "1.5"})
+    assert report["enabled"] is True  # the runtime started and reports errors
+    # (importing runtime.app also builds the module's own app from the child's environment,
+    # which has no SENTRY_ variable: that one warns about its empty DSN, never about the rate)
+    named = [ln for ln in report["log"].splitlines() if "SENTRY_TRACES_SAMPLE_RATE" in ln]
+    assert len(named) == 1, report["log"]
+    assert "WARNING" in named[0] and "1.5" in named[0]
+    assert "traces_sample_rate=0.0" in report["log"]  # the start-up line reports the rate used
+    assert _types(report) == ["event"]  # 0.0 really: no transaction for the three requests
