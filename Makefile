@@ -91,12 +91,15 @@ tools:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
-# The container stack in a real Docker engine. Debian's docker.io (the engine and the client) and
-# debootstrap (the base of the local stand-in images), installed only when missing, like `tools`.
+# The container stack in a real Docker engine. Debian's docker.io (the engine and the client),
+# debootstrap (the base of the local stand-in images) and docker-registry (a private registry for
+# the test of "a pullable official image wins over a stand-in"), installed only when missing,
+# like `tools`.
 docker-packages:
 	@missing=""; \
 	command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || missing="$$missing docker.io"; \
 	command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
+	command -v docker-registry >/dev/null 2>&1 || missing="$$missing docker-registry"; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ -n "$(SUDO)" ] && ! sudo -n true 2>/dev/null; then \
 		echo "missing Debian packages:$$missing; install them as root (apt-get install$$missing) or allow password-less sudo" >&2; \
