@@ -227,3 +227,19 @@ def test_every_command_ends_in_0_1_or_2_without_a_traceback(layout: dict[str, An
             if args[-1] == "--json" and result.exit_code != 2:
                 json.loads(result.stdout)  # the product stays parseable whatever the input
         assert _tree_hash(root.parent) == before, "a read-only command changed the tree"
+
+
+def test_fifo_and_device_files_are_refused_not_waited_on() -> None:
+    """A FIFO would block a plain open() forever and /dev/zero never ends: both are exit 2, named."""
+    layout: dict[str, Any] = {
+        "specs": {"cap": "<dev-zero>"},
+        "changes": {"one": {"proposal.md": "<fifo>", "tasks.md": "<fifo>", ".openspec.yaml": "<fifo>"}},
+        "pyproject": None,
+    }
+    with laid_out(layout):
+        for args, named in ((["validate", "--all"], "proposal.md"), (["list"], "tasks.md"),
+                            (["show", "one", "--type", "change"], "proposal.md"),
+                            (["show", "cap", "--json"], "spec.md"), (["validate", "cap"], "spec.md")):
+            result = CliRunner().invoke(cli, args, catch_exceptions=False, env={"NO_COLOR": "1"})
+            assert result.exit_code == 2, (args, result.output)
+            assert named in result.output + result.stderr, (args, result.output, result.stderr)
