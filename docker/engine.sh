@@ -34,8 +34,12 @@ start() {
         return 2
     fi
     mkdir -p "$state"
-    # setsid: the daemon must outlive make and the shell that started it.
-    "${sudo[@]}" setsid dockerd --host=unix:///var/run/docker.sock >"$log" 2>&1 </dev/null &
+    # setsid: the daemon must outlive make and the shell that started it. Started through sudo,
+    # the socket's group is the caller's own, so that the caller's plain `docker` commands (the
+    # tests, Compose) reach it without root.
+    local group=()
+    if [ ${#sudo[@]} -gt 0 ]; then group=(--group "$(id -gn)"); fi
+    "${sudo[@]}" setsid dockerd --host=unix:///var/run/docker.sock "${group[@]}" >"$log" 2>&1 </dev/null &
     local pid=$!
     for _ in $(seq 1 120); do
         if engine_answers; then

@@ -117,6 +117,8 @@ def engine() -> None:
 def stack(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack, up and healthy (``up --build --wait``); always taken down with its volumes."""
     bugsink_port, runtime_port = free_port(), free_port()
+    while runtime_port == bugsink_port:
+        runtime_port = free_port()
     values = {
         **random_secrets(),
         "BUGSINK_PORT": str(bugsink_port),
