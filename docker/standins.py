@@ -285,8 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--pull-timeout",
         type=float,
-        default=float(os.environ.get("STANDIN_PULL_TIMEOUT", "120")),
-        help="seconds one pull may take before the registry counts as unreachable (default 120)",
+        default=float(os.environ.get("STANDIN_PULL_TIMEOUT", "60")),
+        help="seconds one pull may take before the registry counts as unreachable (default 60)",
     )
     parser.add_argument("--offline", action="store_true", help="do not try to pull; build what is missing")
     args = parser.parse_args(argv)
