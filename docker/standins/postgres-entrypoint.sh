@@ -8,6 +8,20 @@ if [ "${1:0:1}" = '-' ]; then
     set -- postgres "$@"
 fi
 
+# `postgres --version` and the like only print something: no set-up, as in the official image.
+wants_help() {
+    local arg
+    for arg; do
+        case "$arg" in
+            -'?'|--help|--describe-config|-V|--version|-C) return 0 ;;
+        esac
+    done
+    return 1
+}
+if [ "$1" = 'postgres' ] && wants_help "$@"; then
+    exec "$@"
+fi
+
 if [ "$1" = 'postgres' ] && [ "$(id -u)" = '0' ]; then
     # A fresh named volume is owned by root: hand it to postgres, then drop privileges.
     mkdir -p "$PGDATA"
