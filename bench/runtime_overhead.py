@@ -32,14 +32,12 @@ anything, pessimistic.
 from __future__ import annotations
 
 import argparse
-import datetime
 import gzip
 import http.client
 import http.server
 import json
 import multiprocessing
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -55,6 +53,8 @@ from typing import Any, TextIO
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchlib import machine_line  # noqa: E402
 
 from stack.local import serve_command  # noqa: E402
 
@@ -283,16 +283,7 @@ def _pct(values: list[float]) -> str:
 
 
 def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"# {now}, nproc {os.cpu_count()}, {model}, Python {platform.python_version()}"
+    return machine_line()
 
 
 def main() -> int:

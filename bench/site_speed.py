@@ -12,7 +12,6 @@ code is checked, and each build is checked to have written every page.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import repo_arguments
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SPECLEDGER_SHARED", REPO.parent / "shared"))
@@ -113,11 +114,7 @@ def phases(repo: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--changes", type=int, default=500)
-    ap.add_argument("--specs", type=int, default=200)
-    ap.add_argument("--output", type=Path, help="also write the report to this file")
+    ap = repo_arguments(__doc__.splitlines()[0])
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")

@@ -27,11 +27,8 @@ under --strict) are counted apart; any other difference makes the exit code 1.
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -42,6 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+from benchlib import machine_line, repo_arguments
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared")
@@ -165,18 +164,8 @@ def reference_bin() -> Path:
 
 def machine() -> str:
     """Date, cores and CPU model: the context every figure needs."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (f"# {now}, nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
-            f"node {node}, reference @fission-ai/openspec {REFERENCE_VERSION}")
+    return f"{machine_line()}, node {node}, reference @fission-ai/openspec {REFERENCE_VERSION}"
 
 
 def spread(values: list[float]) -> str:
@@ -186,11 +175,7 @@ def spread(values: list[float]) -> str:
 
 def main() -> int:
     """Generate the repository, measure every command interleaved, print and record the table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--changes", type=int, default=500)
-    ap.add_argument("--specs", type=int, default=200)
-    ap.add_argument("--output", type=Path, help="also write the report to this file")
+    ap = repo_arguments(__doc__.splitlines()[0])
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
