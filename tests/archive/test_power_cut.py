@@ -24,6 +24,11 @@ way crash-consistency checkers (ALICE, CrashMonkey) do.
    click's runner, to spare an interpreter start per state), and the tree must then equal the
    state before or after the archive, byte for byte, with ``spec list`` exiting 0.
 
+Not modelled: a second power cut during the recovery itself; a folder's entries are taken to
+reach the disk one by one, never half-written; an fsync of a file is not taken to make its name
+durable (the stricter reading of POSIX; ext4 in practice does more). The replay of the whole record
+must end in exactly the tree the real run left, so a call the model misreads fails the test.
+
 strace is required (``make tools`` installs it); without it the module fails rather than skips.
 """
 
