@@ -41,8 +41,8 @@ def _load_standins() -> ModuleType:
 standins = _load_standins()
 
 
-def docker(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["docker", *args], input=stdin, capture_output=True, timeout=120, check=False)
+def docker(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["docker", *args], input=stdin, capture_output=True, timeout=timeout, check=False)
 
 
 def tiny_image(tag: str, content: str, *changes: str) -> None:
@@ -175,3 +175,49 @@ def test_a_stand_in_is_reused_while_its_recipe_is_unchanged() -> None:
         before = docker("image", "inspect", "--format", "{{.Id}}", image).stdout
         assert standins.ensure(image, 60, offline=True) == "stand-in"
         assert docker("image", "inspect", "--format", "{{.Id}}", image).stdout == before
+
+
+def test_the_postgres_image_follows_the_official_interface() -> None:
+    """POSTGRES_* on first start; network logins need the password; no password, no start."""
+    if docker("version").returncode != 0:
+        pytest.fail("a Docker engine is required here: run `make docker`", pytrace=False)
+    image = "postgres:15.18-bookworm"
+    name = f"specledger-pg-{uuid.uuid4().hex[:8]}"
+    network = f"{name}-net"
+    assert docker("network", "create", network).returncode == 0
+    try:
+        refused = docker("run", "--name", f"{name}-no-password", image)
+        assert refused.returncode != 0
+        assert b"POSTGRES_PASSWORD" in refused.stderr
+        started = docker(
+            "run", "--detach", "--name", name, "--network", network,
+            "--env", "POSTGRES_DB=appdb", "--env", "POSTGRES_USER=appuser", "--env", "POSTGRES_PASSWORD=right-pw",
+            image,
+        )
+        assert started.returncode == 0, started.stderr.decode()
+        deadline = time.monotonic() + 60
+        while docker("exec", name, "pg_isready", "--host=127.0.0.1", "--username=appuser", "--dbname=appdb").returncode:
+            assert time.monotonic() < deadline, docker("logs", name).stderr.decode()
+            time.sleep(0.5)
+
+        def login(password: str) -> subprocess.CompletedProcess[bytes]:
+            # from another container, over the network, as a client of the service would
+            return docker(
+                "run", "--rm", "--network", network, "--env", f"PGPASSWORD={password}", image,
+                "psql", f"--host={name}", "--username=appuser", "--dbname=appdb", "--tuples-only",
+                "--command=SELECT current_database(), current_user",
+            )
+
+        good = login("right-pw")
+        assert good.returncode == 0, good.stderr.decode()
+        assert [cell.strip() for cell in good.stdout.decode().split("|")] == ["appdb", "appuser"]
+        bad = login("wrong-pw")
+        assert bad.returncode != 0
+        assert b"password authentication failed" in bad.stderr
+        data_dir = docker("exec", name, "sh", "-c", "echo $PGDATA; ls $PGDATA/PG_VERSION; id -u postgres")
+        pgdata = "/var/lib/postgresql/data"
+        assert data_dir.stdout.decode().split() == [pgdata, f"{pgdata}/PG_VERSION", "999"]
+    finally:
+        for container in (name, f"{name}-no-password"):
+            docker("rm", "--force", "--volumes", container)
+        docker("network", "rm", network)
