@@ -147,11 +147,11 @@ test: check bugsink postgres tools docker
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check tooling runtime stack tests bench
+	$(BIN)/ruff check tooling runtime stack tests bench docker
 	$(BIN)/mypy
 	# the stack helpers and the runtime's own modules (the provisioning script runs in Bugsink's venv)
 	$(BIN)/mypy --strict --ignore-missing-imports stack/bugsink.py stack/local.py stack/postgres.py \
-		stack/compose.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
+		stack/compose.py docker/standins.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
 
 # Both benchmarks (a few minutes on 2 cores); each prints its report and keeps it in bench/results/,
 # summarised by hand in bench/RESULTS.md. The reference CLI comes from bench/reference/'s npm lock.
