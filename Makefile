@@ -34,7 +34,7 @@ export SPECLEDGER_SHARED := $(abspath $(SHARED))
 # (the same rule as stack/ensure-postgres.sh).
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo -n)
 
-.PHONY: run test venv bugsink postgres tools docker docker-packages docker-up docker-down check lint bench lock clean
+.PHONY: run test venv bugsink postgres tools docker docker-packages docker-up docker-down check lint bench mutation lock clean
 
 # The project's own venv: the locked dependencies first (every file checked against its hash),
 # then the package itself, editable, with no dependency resolution and with the locked build
@@ -151,13 +151,23 @@ lint: venv
 	$(BIN)/mypy
 	# the stack helpers and the runtime's own modules (the provisioning script runs in Bugsink's venv)
 	$(BIN)/mypy --strict --ignore-missing-imports stack/bugsink.py stack/local.py stack/postgres.py \
-		stack/compose.py docker/standins.py runtime/settings.py runtime/scrubbing.py runtime/error_tracking.py
+		stack/compose.py docker/standins.py runtime/settings.py runtime/scrubbing.py runtime/sensitive.py \
+		runtime/error_tracking.py
 
-# Both benchmarks (a few minutes on 2 cores); each prints its report and keeps it in bench/results/,
+# The benchmarks (several minutes on 2 cores); each prints its report and keeps it in bench/results/,
 # summarised by hand in bench/RESULTS.md. The reference CLI comes from bench/reference/'s npm lock.
 bench: venv
 	$(BIN)/python bench/validate_speed.py --output bench/results/validate_speed.txt
 	$(BIN)/python bench/runtime_overhead.py --output bench/results/runtime_overhead.txt
+	$(BIN)/python bench/site_speed.py --output bench/results/site_speed.txt
+	$(BIN)/python bench/scrub_speed.py
+	$(BIN)/python bench/pathological.py
 
+# Mutation testing (mutmut, in its own venv) over rules/, archive/, report/ and the runtime's
+# scrubbing: tens of minutes, so never part of `make test`. Results: bench/results/mutation.txt.
+mutation: venv
+	$(BIN)/python bench/mutation.py
+
+# Deletes the venvs and .stack/, which holds the local Bugsink's data and its admin password.
 clean:
 	rm -rf $(VENV) $(STACK)
