@@ -302,7 +302,7 @@ class Validator:
         except UnreadableFile as err:
             return [unreadable_finding(err, self.ws)]
         found: list[Finding] = []
-        if False:
+        if current is None and delta.added and not delta.purpose:
             found.append(warning("new-capability-no-purpose",
                                  f"this delta creates the new capability '{delta.id}' but has no '## Purpose'; "
                                  "archive would write a placeholder Purpose that fails --strict", rel))
@@ -466,7 +466,7 @@ def add_overlap_findings(reports: list[ItemReport], touched: dict[str, list[tupl
             if change not in by_id:
                 continue
             others = ", ".join(sorted(c for c, _ in users if c != change))
-            by_id[change].findings.append(error(
+            by_id[change].findings.append(warning(
                 "change-overlap",
                 f'requirement "{name}" of {spec_id} is also changed by open change(s) {others}; archive one, '
                 "then refresh the other against the updated spec", rel))
