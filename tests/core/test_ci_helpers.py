@@ -44,6 +44,9 @@ def test_completion_offers_change_names(repo: Repo, good_files: dict[str, str | 
     assert complete(root, "spec archive add-") == ["add-login", "add-webhooks"]
     assert complete(root, "spec archive add-w") == ["add-webhooks"]
     assert "archive" in complete(root, "spec ar")
+    # an ITEM of validate or show is a change or a spec
+    assert complete(root, "spec show no") == ["notifications"]
+    assert complete(root, "spec validate ") == ["add-login", "add-webhooks", "notifications"]
     # outside any workspace completion offers nothing and never fails
     assert complete(root.parent, "spec archive ") == []
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from specledger.cli.common import handles_errors, open_workspace, use_color
+from specledger.cli.common import complete_items, handles_errors, open_workspace, use_color
 from specledger.errors import SpecledgerError
 from specledger.escape import printable
 from specledger.inventory import change_details, proposal_text, spec_details
@@ -84,7 +84,7 @@ def _show_history(workspace: Workspace, spec_id: str, as_json: bool) -> None:
 
 
 @click.command("show")
-@click.argument("item")
+@click.argument("item", shell_complete=complete_items)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("--type", "item_type", type=click.Choice(["change", "spec"]), help="Say what ITEM is when ambiguous.")
 @click.option("--deltas-only", "--requirements-only", "deltas_only", is_flag=True,

@@ -13,6 +13,7 @@ from specledger.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_USAGE,
+    complete_items,
     handles_errors,
     open_workspace,
     progress_on_stderr,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 @click.command("validate")
-@click.argument("item", required=False)
+@click.argument("item", required=False, shell_complete=complete_items)
 @click.option("--all", "all_items", is_flag=True, help="Validate every change and every spec.")
 @click.option("--changes", is_flag=True, help="Validate every open change.")
 @click.option("--specs", is_flag=True, help="Validate every main spec.")
