@@ -27,7 +27,7 @@ from stack.bugsink import start_timeout
 pytestmark = pytest.mark.e2e
 
 # Project ids of this module (the shared ones are 1-3, see e2e_support.PROJECTS).
-GAP_PROJECTS = {"user": 11, "disabled": 12, "burst": 13, "request": 14, "production": 15}
+GAP_PROJECTS = {"user": 11, "disabled": 12, "burst": 13, "request": 14, "production": 15, "innocent": 16}
 
 BURST_SIZE = 2_000
 
@@ -290,3 +290,30 @@ def test_shutdown_waits_for_queued_events_at_most_the_configured_time(
     patient = _seconds_to_stop_with_a_stuck_event(start_runtime, bugsink, "8")
     assert quick < 7.0, f"stopping with SENTRY_SHUTDOWN_TIMEOUT=1 took {quick:.1f} s"
     assert 7.0 <= patient < 20.0, f"stopping with SENTRY_SHUTDOWN_TIMEOUT=8 took {patient:.1f} s"
+
+
+@pytest.mark.scenario("error-tracking", "A credential under an innocent name")
+def test_a_token_and_a_card_under_ordinary_names_are_masked_in_the_stored_event(
+    bugsink: BugsinkHandle, gap_dsns: dict[str, str], start_runtime: Callable[..., Runtime]
+) -> None:
+    jwt = (
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+        f"eyJzdWIiOiJ{secrets.token_hex(6)}In0.{secrets.token_urlsafe(24)}"
+    )
+    card = "4111 1111 1111 1111"
+    runtime = start_runtime(SENTRY_DSN=gap_dsns["innocent"])
+    status, _ = runtime.request(
+        "POST",
+        "/test-error",
+        body=json.dumps({"note": jwt, "comment": f"paid with {card}", "ok": "fine"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 500
+    (data,) = _stored_events(bugsink, GAP_PROJECTS["innocent"], 1)
+    body = data["request"]["data"]
+    assert sorted(body) == ["comment", "note", "ok"]  # the names are kept
+    assert body["note"] == "[Filtered]"
+    assert body["comment"] == "paid with [Filtered]"
+    assert body["ok"] == "fine"
+    text = json.dumps(data)
+    assert jwt.split(".")[2] not in text and card not in text and "4111111111111111" not in text
