@@ -250,6 +250,7 @@ def main() -> int:
         print(header)
         print("-" * len(header))
         worst = 0.0
+        blow_ups = 0
         for shape in shapes:
             for command in shape.commands:
                 previous: tuple[float, float] | None = None
@@ -265,6 +266,7 @@ def main() -> int:
                     if seconds is None:
                         print(f"{shape.name:30} {label:26} {mb:6.2f} {'>' + str(int(args.timeout)) + 's':>9} "
                               f"{'-':>8} {'blow-up':>8}")
+                        blow_ups += 1
                         break
                     net = max(seconds - startup[command], 0.001)
                     growth = ""
@@ -280,6 +282,7 @@ def main() -> int:
                     previous = (mb, net)
         print()
         print(f"largest growth relative to the size step: {worst:.1f} (1 is linear; doubling sizes, quadratic gives 2)")
+        print(f"runs over the {args.timeout:.0f} s timeout: {blow_ups}")
     return 0
 
 
