@@ -214,7 +214,7 @@ def _commands(layout: dict[str, Any]) -> list[list[str]]:
     return commands
 
 
-@settings(max_examples=60, deadline=DEADLINE,
+@settings(max_examples=120, deadline=DEADLINE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(repositories)
 def test_every_command_ends_in_0_1_or_2_without_a_traceback(layout: dict[str, Any]) -> None:
