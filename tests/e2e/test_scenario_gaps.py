@@ -27,7 +27,7 @@ from stack.bugsink import start_timeout
 pytestmark = pytest.mark.e2e
 
 # Project ids of this module (the shared ones are 1-3, see e2e_support.PROJECTS).
-GAP_PROJECTS = {"user": 11, "disabled": 12, "burst": 13, "request": 14, "production": 15, "innocent": 16}
+GAP_PROJECTS = {"user": 11, "disabled": 12, "burst": 13, "request": 14, "production": 15, "innocent": 16, "key": 17}
 
 BURST_SIZE = 2_000
 
@@ -170,7 +170,7 @@ def _send_envelope(bugsink: BugsinkHandle, project: int, key: str) -> int:
 def test_an_event_with_another_key_is_rejected_with_403(
     bugsink: BugsinkHandle, gap_dsns: dict[str, str]
 ) -> None:
-    project = GAP_PROJECTS["user"]
+    project = GAP_PROJECTS["key"]
     wrong = secrets.token_hex(16)
     assert wrong != bugsink.key
     assert _send_envelope(bugsink, project, wrong) == 403
