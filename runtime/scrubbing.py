@@ -12,6 +12,7 @@ all the same, it sends a skeleton of the event rather than the unscrubbed origin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -31,6 +32,15 @@ TOO_DEEP = "[Filtered: too deep]"
 _CODE_FIELDS = frozenset(
     {"context_line", "pre_context", "post_context", "filename", "abs_path", "module", "function"}
 )
+_TRACE_IDS = ("trace_id", "span_id", "parent_span_id")
+_IDENTIFIER = re.compile(r"[0-9a-fA-F-]{16,36}")
+
+
+def _is_identifier(value: Any) -> bool:
+    """An SDK id: 16 to 36 hex digits (dashes allowed, as in a UUID); nothing else fits."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
 _SKELETON_FIELDS = ("event_id", "level", "timestamp", "platform", "release", "environment")
 
 # Values of the parameters a route declared secret with SecretRouteParams (set by that pipe;
@@ -90,11 +100,21 @@ class Scrubber:
         return _with_encoded(values)
 
     def scrub_event(self, event: dict[str, Any], route_values: Iterable[str] = ()) -> dict[str, Any]:
-        """Scrub ``event`` in place; ``route_values`` are masked wherever they appear."""
+        """Scrub ``event`` in place; ``route_values`` are masked wherever they appear.
+
+        The event's own identifiers (its id, the trace and span ids) are the SDK's, not the
+        application's data: they are kept as they are when they have an identifier's shape
+        (hex, 16 to 32 characters), since a masked id makes Bugsink refuse the whole event.
+        """
         values = tuple(v for v in route_values if v)
         logentry = event.get("logentry")
         original = logentry.get("formatted") if isinstance(logentry, dict) else None
+        trace = event.get("contexts", {}).get("trace") if isinstance(event.get("contexts"), dict) else None
+        kept = [(holder, key, holder[key]) for holder, keys in ((event, ("event_id",)), (trace, _TRACE_IDS))
+                if isinstance(holder, dict) for key in keys if _is_identifier(holder.get(key))]
         self._walk(event, values)
+        for holder, key, value in kept:
+            holder[key] = value
         if isinstance(logentry, dict) and isinstance(original, str):
             _mask_log_params(logentry, original)
         return event

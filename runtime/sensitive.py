@@ -32,7 +32,8 @@ _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)([ \t]{1,16})([A-Za-z0-9._~+/=-]{1,8
 # A dotted run (JWTs are three of its segments); starting only where a run starts keeps a failed
 # attempt from being retried at every later character of the same run.
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]{8,}")
-_CARD = re.compile(r"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
+# A card number stands alone: digits glued to letters (a hex id, a token) are not one.
+_CARD = re.compile(r"(?<![0-9A-Za-z])[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")
 _TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,}")
 _HEX_ID = re.compile(r"[0-9A-Fa-f-]+")
 # One cheap scan that says whether a card number or a long token could be present at all: most
