@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time per MB of `spec` on pathological inputs, at growing sizes, to show it stays linear.
 
-    python bench/pathological.py [--sizes 1,2,4] [--repeat 3] [--timeout 120] [--shape NAME ...]
+    python bench/pathological.py [--sizes 1,2,4] [--repeat 3] [--timeout 120] [--shape NAME ...] [--output FILE]
 
 Each shape is a repository whose one pathological file holds a few very long lines (or very
 many short ones) of a kind that once made a regular expression backtrack quadratically: a
@@ -17,6 +17,8 @@ for doubling sizes); quadratic code gives its square (4).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 LINES = 20  # long lines per file: the run inside each line is what grows
 NOISE = 0.05  # CPU seconds: below this, a net time is mostly start-up jitter and no growth ratio is given
@@ -229,7 +232,30 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a run counts as a blow-up")
     parser.add_argument("--shape", action="append", help="only these shapes (repeatable)")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
+    if args.output is not None:
+        report = io.StringIO()
+        with contextlib.redirect_stdout(_Tee(sys.stdout, report)):
+            code = _report(args)
+        args.output.write_text(report.getvalue(), encoding="utf-8")
+        return code
+    return _report(args)
+
+
+class _Tee(io.TextIOBase):
+    """Writes to two text streams: the terminal and the report kept for --output."""
+
+    def __init__(self, *streams: TextIO) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+
+def _report(args: argparse.Namespace) -> int:
     sizes = [float(s) for s in args.sizes.split(",")]
     shapes = [s for s in SHAPES if not args.shape or s.name in args.shape]
     code = os.environ.get("PYTHONPATH") or "the installed specledger"
