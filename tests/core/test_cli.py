@@ -275,3 +275,22 @@ def test_new_change_scaffold(repo: Repo, good_files: dict[str, str | bytes]) -> 
     assert run("new", "change", "add-login").exit_code == 1
     assert run("new", "change", "../escape").exit_code == 2
     assert not (root / "openspec/escape").exists()
+
+
+def test_retiring_a_capability_leaves_no_empty_folder(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    """The README's promise: a retired capability's folders go, up to the first one still in use."""
+    spec = str(good_files.pop("openspec/specs/notifications/spec.md"))
+    good_files["openspec/specs/billing/invoices/fax/spec.md"] = spec
+    good_files["openspec/specs/billing/README.md"] = "billing notes, not a spec\n"
+    good_files["openspec/changes/add-webhooks/.openspec.yaml"] = "schema: spec-driven\nretire_capabilities: true\n"
+    good_files["openspec/changes/add-webhooks/tasks.md"] = "- [x] 1.1 Done\n"
+    del good_files["openspec/changes/add-webhooks/specs/notifications/spec.md"]
+    good_files["openspec/changes/add-webhooks/specs/billing/invoices/fax/spec.md"] = (
+        "## REMOVED Requirements\n\n### Requirement: Send email\n"
+    )
+    root = repo(good_files)
+    assert run("validate", "add-webhooks", "--strict").exit_code == 0
+    result = run("archive", "add-webhooks", "--yes")
+    assert result.exit_code == 0, result.output
+    assert not (root / "openspec/specs/billing/invoices").exists()  # fax/ and invoices/ emptied: gone
+    assert (root / "openspec/specs/billing/README.md").is_file()  # billing/ still holds a file: kept
