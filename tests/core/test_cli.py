@@ -294,3 +294,26 @@ def test_retiring_a_capability_leaves_no_empty_folder(repo: Repo, good_files: di
     assert result.exit_code == 0, result.output
     assert not (root / "openspec/specs/billing/invoices").exists()  # fax/ and invoices/ emptied: gone
     assert (root / "openspec/specs/billing/README.md").is_file()  # billing/ still holds a file: kept
+
+
+def test_findings_report_lists_only_items_with_findings(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    """``--report findings``: the reference's findings-only JSON, every key checked."""
+    good_files["openspec/changes/add-webhooks/proposal.md"] = "# x\n"
+    root = repo(good_files)
+    result = run("validate", "--all", "--json", "--report", "findings")
+    assert result.exit_code == 1
+    proposal = "openspec/changes/add-webhooks/proposal.md"
+    assert json.loads(result.stdout) == {
+        "report": {"kind": "validation-findings", "version": "1.0", "scope": "all",
+                   "returnedItems": 1, "totalItems": 2},
+        "itemFindings": [{"id": "add-webhooks", "type": "change", "valid": False, "issues": [
+            {"level": "ERROR", "code": "proposal-why-missing", "path": proposal,
+             "message": "the proposal has no '## Why' section (or it is empty): say why this change is needed"},
+            {"level": "ERROR", "code": "proposal-what-missing", "path": proposal,
+             "message": "the proposal has no '## What Changes' section (or it is empty): list what the change does"},
+        ]}],
+        "summary": {"totals": {"items": 2, "passed": 1, "failed": 1},
+                    "byType": {"change": {"items": 1, "passed": 0, "failed": 1},
+                               "spec": {"items": 1, "passed": 1, "failed": 0}}},
+        "root": {"path": str(root), "source": "nearest"},
+    }
