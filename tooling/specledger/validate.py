@@ -21,7 +21,7 @@ from specledger.findings import Finding, Level, error, info, warning
 from specledger.markdown import Document
 from specledger.model import Delta, Spec
 from specledger.parse.delta import has_delta_header, read_delta
-from specledger.parse.files import UnreadableFile, read_markdown
+from specledger.parse.files import UnreadableFile, read_markdown, read_text
 from specledger.parse.metadata import load_metadata
 from specledger.parse.proposal import read_proposal
 from specledger.parse.spec import read_spec
@@ -124,8 +124,8 @@ class Validator:
                         "move it to specs/<capability>/spec.md", self.ws.rel(path)))
                 elif name.endswith(".md"):
                     try:
-                        text = path.read_text(encoding="utf-8", errors="replace")
-                    except OSError:
+                        text = read_text(path)  # bounded, and never blocks on a FIFO
+                    except UnreadableFile:
                         continue
                     if has_delta_header(text):
                         findings.append(error(
@@ -208,10 +208,10 @@ class Validator:
         if meta_problem and skip_requested:
             out.append(error("metadata-invalid",
                              f"skip_specs is set but .openspec.yaml is not valid change metadata, so it is not "
-                             f"honoured: {meta_problem}", meta_rel))
+                             f"honoured: {meta_problem}", meta_rel, meta_problem.line))
         elif meta_problem:
             out.append(warning("metadata-invalid", f".openspec.yaml is not valid change metadata: {meta_problem}",
-                               meta_rel))
+                               meta_rel, meta_problem.line))
         if meta.skip_specs and not meta_problem:
             spec_files = [p for p in _visible_files(change_dir / "specs")]
             if spec_files:

@@ -58,7 +58,9 @@ SCRUB_LABELS = {
 EMPTY_DEFAULT = "(empty)"
 NO_DEFAULT = "(none)"
 
-_REQUIREMENT = re.compile(r"^Requirement:\s*(.+?)\s*$", re.IGNORECASE)
+# Only the fixed prefix is matched; the name is cut out with str.strip() (a pattern ending in
+# "(.+?)\s*$" retries the whole trailing run of spaces at every character: quadratic).
+_REQUIREMENT = re.compile(r"^Requirement:", re.IGNORECASE)
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _FIELD = re.compile(r"^[A-Za-z0-9_-]+$")
 _CODE_SPAN = re.compile(r"^`([^`]*)`$")
@@ -173,7 +175,7 @@ class _Reader:
                     self.title = content
                 if level <= 3:
                     match = _REQUIREMENT.match(content) if level == 3 else None
-                    requirement = match.group(1) if match else None
+                    requirement = (content[match.end():].strip() or None) if match else None
             elif requirement is None:
                 continue
             elif token.type == "table_open":
