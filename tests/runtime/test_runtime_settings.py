@@ -77,12 +77,21 @@ def test_a_bad_environment_value_keeps_the_default_and_says_why(
     assert reason in problem
 
 
-def test_a_dsn_is_never_echoed_in_a_problem(tmp_path: Path) -> None:
-    path = tmp_path / "c.toml"
-    path.write_text('[settings.X]\ntype = "dsn"\ndefault = ""\n', encoding="utf-8")
-    resolved = resolve(load_config(path), {"X": "http://abcdef@host/1"})
-    assert resolved.get("X") == "http://abcdef@host/1"
-    assert resolved.problems == []
+SECRET_KEY = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("raw", [
+    f"http://{SECRET_KEY}@/1", f"http://{SECRET_KEY}@bugsink.example/",
+    f"ftp://{SECRET_KEY}@bugsink.example/1", SECRET_KEY,
+    f"http://{SECRET_KEY}@bugsink.example:notaport/1",
+])
+def test_a_dsn_is_never_echoed_in_a_problem(raw: str) -> None:
+    """Each of these DSNs is refused with a reason, and no reason shows the key, whole or in part."""
+    from runtime.error_tracking import check_dsn
+
+    dsn, reason = check_dsn(raw)
+    assert (dsn, bool(reason)) == ("", True)
+    assert SECRET_KEY not in reason and SECRET_KEY[:8] not in reason
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def open_workspace() -> Workspace:
 
 def use_color(ctx: click.Context | None = None) -> bool:
     """Colour only on a terminal, never with NO_COLOR or --no-color."""
-    if os.environ.get("NO_COLOR") is not None:
+    if os.environ.get("NO_COLOR"):  # set and not empty, as no-color.org says
         return False
     root = ctx.find_root() if ctx is not None else None
     if root is not None and isinstance(root.obj, dict) and root.obj.get("no_color"):
