@@ -39,7 +39,7 @@ STANDIN_LABEL = "org.specledger.standin"
 # The order docker/docker-compose.yaml's depends_on conditions impose.
 HEALTH_ORDER = ("bugsink_db", "bugsink", "bugsink_provision", "runtime")
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.docker]
 
 
 def docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
