@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import secrets
 import socket
@@ -165,27 +164,3 @@ def test_app_keeps_answering_whatever_the_dsn(
         log = runtime.log()
         assert log.count("error tracking: OFF") == 1
         assert "SENTRY_DSN is malformed" in log
-
-
-def test_a_burst_of_500_errors_is_stored_in_full(
-    bugsink: BugsinkHandle, start_runtime: Callable[..., Runtime]
-) -> None:
-    runtime = start_runtime(SENTRY_DSN=bugsink.dsn_for("burst"))
-    conn = http.client.HTTPConnection("127.0.0.1", runtime.port, timeout=10)
-    try:
-        for _ in range(500):
-            conn.request("GET", "/test-error-division")
-            reply = conn.getresponse()
-            reply.read()
-            assert reply.status == 500
-    finally:
-        conn.close()
-
-    def stored() -> int | None:
-        count = sum(i["digested_event_count"] for i in bugsink.api.issues(PROJECTS["burst"]))
-        return count if count >= 500 else None
-
-    # Bugsink digests about 48 events/s on 2 cores (500 need ~11 s); 180 s allows a busy machine.
-    wait_for(stored, 180, "all 500 burst events to be stored")
-    time.sleep(0.5)
-    assert sum(i["digested_event_count"] for i in bugsink.api.issues(PROJECTS["burst"])) == 500
