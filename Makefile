@@ -143,8 +143,12 @@ run: check bugsink
 	$(BIN)/spec docs build
 	$(BIN)/python -m stack.local
 
+# The suite records which spec scenario each marked test verified (.spec-coverage.json, not
+# committed); every scenario of this repository's specs must then be covered by a passing test
+# whose link is confirmed (.spec-links.json, committed; `spec coverage --confirm` after a review).
 test: check bugsink postgres tools docker
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --spec-coverage .spec-coverage.json
+	$(BIN)/spec coverage --fail-under 100
 
 lint: venv
 	$(BIN)/ruff check tooling runtime stack tests bench docker
