@@ -24,10 +24,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from specledger.errors import SpecledgerError
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.archive.plan import ArchivePlan
 
 RUN_FORMAT = "specledger-scenario-run/1"
 LINKS_FORMAT = "specledger-scenario-links/1"
@@ -315,6 +318,25 @@ def suspects_after(before: ScenarioIndex, after: ScenarioIndex,
     return sorted((test, key) for (test, key), confirmed in links.items() if key in changed)
 
 
+def suspects_of_plan(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
+    """(test, scenario) links an archive plan makes suspect: it changes the scenario text they confirmed.
+
+    Never fails: an unreadable or damaged links file means there is nothing to report here
+    (``spec coverage`` reports the file itself), since this runs after the archive is done.
+    """
+    links_path = workspace.root / LINKS_FILE
+    if not links_path.exists():
+        return []
+    try:
+        links = load_links(links_path)
+    except SpecledgerError:
+        return []
+    changed = [u for u in plan.specs if u.action == "update" and u.old_text is not None and u.new_text is not None]
+    before = index_from_texts({u.spec_id: u.old_text for u in changed if u.old_text is not None})
+    after = index_from_texts({u.spec_id: u.new_text for u in changed if u.new_text is not None})
+    return suspects_after(before, after, links)
+
+
 __all__ = [
     "LINKS_FILE",
     "CoverageReport",
@@ -330,4 +352,5 @@ __all__ = [
     "load_run",
     "run_record_data",
     "suspects_after",
+    "suspects_of_plan",
 ]

@@ -22,6 +22,7 @@ from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, complete_changes, hand
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.escape import printable
 from specledger.findings import Level
+from specledger.traceability import suspects_of_plan
 from specledger.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -137,19 +138,6 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any, gates: Gates)
     )
 
 
-def suspect_links(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
-    """(test, scenario) links this archive makes suspect: it changes the scenario text they confirmed."""
-    from specledger.traceability import LINKS_FILE, index_from_texts, load_links, suspects_after
-
-    links_path = workspace.root / LINKS_FILE
-    if not links_path.exists():
-        return []
-    changed = [u for u in plan.specs if u.action == "update" and u.old_text is not None and u.new_text is not None]
-    before = index_from_texts({u.spec_id: u.old_text for u in changed if u.old_text is not None})
-    after = index_from_texts({u.spec_id: u.new_text for u in changed if u.new_text is not None})
-    return suspects_after(before, after, load_links(links_path))
-
-
 def _render_suspects(suspects: list[tuple[str, str]]) -> None:
     if suspects:
         click.echo(f"{len(suspects)} test link(s) become suspect (the scenario text they were confirmed "
@@ -213,7 +201,7 @@ def _json_payload(
     body["warnings"] = list(plan.warnings)
     body["generated"] = [o.spec_id for o in plan.outputs]
     body["staleOutputs"] = list(plan.stale_outputs)
-    body["suspectTests"] = [{"test": test, "scenario": key} for test, key in suspect_links(workspace, plan)]
+    body["suspectTests"] = [{"test": test, "scenario": key} for test, key in suspects_of_plan(workspace, plan)]
     if result is None:
         body["dryRun"] = True
         body["diffs"] = [
@@ -290,7 +278,7 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
         click.echo(json.dumps(_json_payload(workspace, plan, result), indent=2))
     else:
         _render_text(workspace, plan, result, color)
-        _render_suspects(suspect_links(workspace, plan))
+        _render_suspects(suspects_of_plan(workspace, plan))
     _render_stale(plan)
     return EXIT_OK
 
@@ -320,7 +308,7 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
         _render_plan_summary(workspace, plan, color)
         for _spec_id, diff in preview(workspace, plan):
             click.echo(diff, nl=False)
-        _render_suspects(suspect_links(workspace, plan))
+        _render_suspects(suspects_of_plan(workspace, plan))
         if refusal is not None:
             hint = f" ({refusal.hint})" if refusal.hint else ""
             click.echo(printable(f"Dry run: archive would refuse: {refusal.message}{hint}; nothing was written."))
