@@ -74,35 +74,30 @@ def _blocks(draft: Draft, doc: Document) -> list[Block]:
     return list(split_requirements(doc).blocks)
 
 
-def delta_headers(draft: Draft) -> list[Edit]:
-    """``##ADDED Requirements``, ``## added  requirements`` -> ``## ADDED Requirements``."""
+def _header_edits(draft: Draft, pattern: re.Pattern[str], canonical_of: Callable[[re.Match[str]], str]) -> list[Edit]:
+    """One edit per ``##`` line outside fences that ``pattern`` matches and is not yet canonical."""
     doc = draft.document
-    edits = []
-    for i, line in enumerate(draft.lines):
-        if doc.fenced[i] or not line.startswith("##"):
-            continue
-        match = DELTA_HEADER_RE.match(line)
-        if match:
-            canonical = f"## {match.group(1).upper()} Requirements"
-            if line != canonical:
-                edits.append(Edit(i, canonical))
-    return edits
-
-
-def section_headers(draft: Draft) -> list[Edit]:
-    """``##Purpose``, ``## requirements`` -> ``## Purpose``, ``## Requirements`` (deltas: Purpose only)."""
-    doc = draft.document
-    pattern = SPEC_SECTION_RE if draft.kind == "spec" else DELTA_SECTION_RE
     edits = []
     for i, line in enumerate(draft.lines):
         if doc.fenced[i] or not line.startswith("##"):
             continue
         match = pattern.match(line)
         if match:
-            canonical = f"## {CANONICAL_SECTION[match.group(1).lower()]}"
+            canonical = canonical_of(match)
             if line != canonical:
                 edits.append(Edit(i, canonical))
     return edits
+
+
+def delta_headers(draft: Draft) -> list[Edit]:
+    """``##ADDED Requirements``, ``## added  requirements`` -> ``## ADDED Requirements``."""
+    return _header_edits(draft, DELTA_HEADER_RE, lambda m: f"## {m.group(1).upper()} Requirements")
+
+
+def section_headers(draft: Draft) -> list[Edit]:
+    """``##Purpose``, ``## requirements`` -> ``## Purpose``, ``## Requirements`` (deltas: Purpose only)."""
+    pattern = SPEC_SECTION_RE if draft.kind == "spec" else DELTA_SECTION_RE
+    return _header_edits(draft, pattern, lambda m: f"## {CANONICAL_SECTION[m.group(1).lower()]}")
 
 
 def _requirement_rest(line: str) -> str | None:
