@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from e2e_support import PROJECTS, BugsinkHandle, Runtime, wait_health  # noqa: E402
+from e2e_support import PROJECTS, BugsinkHandle, Runtime, stop_runtimes, wait_health  # noqa: E402
 
 from stack.bugsink import Bugsink, StackError, check_venv, free_port  # noqa: E402
 from stack.local import serve_command  # noqa: E402
@@ -95,10 +95,4 @@ def start_runtime(tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
         return runtime
 
     yield start
-    for runtime in started:
-        runtime.process.terminate()
-        try:
-            runtime.process.wait(15)
-        except subprocess.TimeoutExpired:
-            runtime.process.kill()
-            runtime.process.wait(5)
+    stop_runtimes(started)

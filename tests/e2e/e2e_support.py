@@ -60,6 +60,17 @@ class Runtime:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def stop_runtimes(started: list[Runtime]) -> None:
+    """Stop every runtime a fixture started: terminate, then kill one that does not exit."""
+    for runtime in started:
+        runtime.process.terminate()
+        try:
+            runtime.process.wait(15)
+        except subprocess.TimeoutExpired:
+            runtime.process.kill()
+            runtime.process.wait(5)
+
+
 def wait_health(runtime: Runtime, timeout: float | None = None) -> None:
     """Wait for the runtime's /health; ``timeout`` defaults to ``STACK_START_TIMEOUT`` (120 s)."""
     timeout = start_timeout() if timeout is None else timeout

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import BugsinkHandle, Runtime, wait_for, wait_health
+from e2e_support import BugsinkHandle, Runtime, stop_runtimes, wait_for, wait_health
 
 from stack.bugsink import free_port
 from stack.local import serve_command
@@ -159,13 +159,7 @@ def secret_app(tmp_path: Path) -> Iterator[Callable[[str], Runtime]]:
         return runtime
 
     yield start
-    for runtime in started:
-        runtime.process.terminate()
-        try:
-            runtime.process.wait(15)
-        except subprocess.TimeoutExpired:
-            runtime.process.kill()
-            runtime.process.wait(5)
+    stop_runtimes(started)
 
 
 @pytest.mark.scenario("error-tracking", "Names spelled any way")
