@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from site_support import SCRIPT, Repo, broken_links, read_page
 from specledger.markdown import parse
 from specledger.parse.blocks import split_requirements
@@ -151,3 +152,17 @@ def test_links_hold_for_nested_specs_and_awkward_names(repo: Repo) -> None:
     assert broken_links(site) == []
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="changes/fix%20%2312%20at%20100%25%20%3F.html"' in index
+
+
+def test_forked_workers_build_the_same_bytes(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation, plans and pages spread over worker processes give the site one process gives."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    monkeypatch.setenv("SPECLEDGER_JOBS", "1")
+    serial = repo.build("--out", "site-serial")
+    monkeypatch.setenv("SPECLEDGER_JOBS", "3")  # forced, although the repository is small
+    parallel = repo.build("--out", "site-parallel")
+    assert files(serial) == files(parallel)
+    assert len(files(parallel)) > 5

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from specledger import schemas
 from specledger.archive.merge import MergeError, MergeResult, merge_delta
@@ -32,7 +32,11 @@ from specledger.rules.placeholders import check_placeholders
 from specledger.rules.spec import check_spec, check_spec_text
 from specledger.workspace import Workspace
 
+if TYPE_CHECKING:
+    from specledger.archive.plan import ArchivePlan
+
 ItemType = Literal["change", "spec"]
+Touched = list[tuple[str, str, str]]  # (spec id, requirement name, delta path)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class Validator:
         # what archive would do with each delta, computed once and shared with the planner
         self._merged: dict[tuple[str, str], MergeResult | MergeError] = {}
         self._checked: dict[tuple[str, str], list[Finding]] = {}
+        self.plans: dict[str, ArchivePlan | str] = {}  # filled by bulk(plans=True)
 
     # -- reading ---------------------------------------------------------------------------
     def main_doc(self, spec_id: str) -> Document | None:
@@ -330,12 +335,15 @@ class Validator:
         return found
 
     def bulk(self, *, changes: bool, specs: bool, only: ChangedItems | None = None,
-             progress: Callable[[int, int], None] | None = None) -> list[ItemReport]:
+             progress: Callable[[int, int], None] | None = None, plans: bool = False) -> list[ItemReport]:
         """Validate every open change and/or main spec (or only those in ``only``).
 
         Large runs are spread over the machine's cores (see ``parallel_jobs``); the findings are
-        the same either way. The overlap check still looks at every open change, so a selected
-        change is warned about one it overlaps even when that one is not selected.
+        the same either way. With ``plans``, each change's archive plan (or why archive would
+        refuse) is computed where the change was validated, reusing its merges, and kept in
+        ``self.plans`` (the reviewer site renders them). The overlap check still looks at every
+        open change, so a selected change is warned about one it overlaps even when that one is
+        not selected.
         """
         change_names = self.ws.change_names() if changes else []
         spec_ids = self.ws.spec_ids() if specs else []
@@ -347,17 +355,17 @@ class Validator:
         items = [("change", n) for n in selected_changes] + [("spec", s) for s in spec_ids]
         jobs = parallel_jobs(len(items))
         if jobs > 1:
-            done = _validate_in_processes(self.ws, items, jobs, progress)
+            done = _validate_in_processes(self.ws, items, jobs, progress, plans)
         else:
             done = []
             for kind, name in items:
-                report = self.change(name) if kind == "change" else self.spec(name)
-                done.append((report, self.touched(name) if kind == "change" else []))
+                done.append(self._item(kind, name, plans))
                 if progress is not None:
                     progress(len(done), len(items))
-        reports = [report for report, _ in done]
+        reports = [report for report, _, _ in done]
+        self.plans.update({report.id: plan for report, _, plan in done if plan is not None})
         if changes:
-            touched = {report.id: entries for report, entries in done if report.type == "change"}
+            touched = {report.id: entries for report, entries, _ in done if report.type == "change"}
             for name in change_names:
                 if name not in touched:  # not selected (--changed-since): read its deltas here
                     touched[name] = self.touched(name)
@@ -365,15 +373,29 @@ class Validator:
         reports.sort(key=lambda r: (r.id.lower(), r.id, r.type))
         return reports
 
-    def touched(self, change: str) -> list[tuple[str, str, str]]:
+    def _item(self, kind: str, name: str, plans: bool) -> tuple[ItemReport, Touched, ArchivePlan | str | None]:
+        if kind != "change":
+            return self.spec(name), [], None
+        report = self.change(name)
+        plan: ArchivePlan | str | None = None
+        if plans:
+            from specledger.archive.plan import build_plan
+            from specledger.errors import SpecledgerError
+
+            try:
+                plan = build_plan(self.ws, name, validator=self)
+            except SpecledgerError as err:
+                plan = err.message
+        return report, self.touched(name), plan
+
+    def touched(self, change: str) -> Touched:
         """(spec id, requirement name, delta path) for every requirement ``change``'s deltas touch."""
         deltas, _ = self.delta_files(change)
         return [(d.id, name, self.ws.rel(d.path)) for d in deltas if d.delta is not None
                 for name in sorted(touched_requirements(d.delta))]
 
 
-Touched = list[tuple[str, str, str]]  # (spec id, requirement name, delta path)
-Done = list[tuple[ItemReport, Touched]]
+Done = list[tuple[ItemReport, "Touched", "ArchivePlan | str | None"]]
 
 PARALLEL_MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_CHUNK = 25
@@ -398,11 +420,10 @@ def parallel_jobs(items: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _validate_chunk(args: tuple[Workspace, list[tuple[str, str]]]) -> Done:
-    workspace, chunk = args
+def _validate_chunk(args: tuple[Workspace, list[tuple[str, str]], bool]) -> Done:
+    workspace, chunk, plans = args
     validator = _worker_validator(workspace)
-    return [(validator.change(name), validator.touched(name)) if kind == "change" else (validator.spec(name), [])
-            for kind, name in chunk]
+    return [validator._item(kind, name, plans) for kind, name in chunk]
 
 
 _WORKER: dict[str, Validator] = {}
@@ -417,13 +438,13 @@ def _worker_validator(workspace: Workspace) -> Validator:
 
 
 def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], jobs: int,
-                           progress: Callable[[int, int], None] | None) -> Done:
+                           progress: Callable[[int, int], None] | None, plans: bool = False) -> Done:
     import multiprocessing
 
     chunks = [items[i:i + PARALLEL_CHUNK] for i in range(0, len(items), PARALLEL_CHUNK)]
     done: Done = []
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for result in pool.imap(_validate_chunk, [(workspace, chunk) for chunk in chunks]):
+        for result in pool.imap(_validate_chunk, [(workspace, chunk, plans) for chunk in chunks]):
             done.extend(result)
             if progress is not None:
                 progress(len(done), len(items))

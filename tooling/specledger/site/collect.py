@@ -131,10 +131,16 @@ def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenCha
     deltas, _ = validator.delta_files(name)
     change = OpenChange(name, ws.rel(folder), change_texts(folder, name), report.findings, deltas)
     plan: ArchivePlan | None = None
-    try:
-        plan = build_plan(ws, name, validator=validator)
-    except SpecledgerError as err:
-        change.plan_problem = err.message
+    known = validator.plans.get(name)
+    if isinstance(known, str):
+        change.plan_problem = known
+    elif known is not None:
+        plan = known
+    else:
+        try:
+            plan = build_plan(ws, name, validator=validator)
+        except SpecledgerError as err:
+            change.plan_problem = err.message
     if plan is not None:
         change.skip_specs = plan.skip_specs
         for update in plan.specs:
@@ -149,7 +155,7 @@ def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenCha
 def collect(workspace: Workspace) -> SiteData:
     """Validate everything once and derive the site's data from that one reading."""
     validator = Validator(workspace)
-    reports = validator.bulk(changes=True, specs=True)
+    reports = validator.bulk(changes=True, specs=True, plans=True)
     by_key = {(r.type, r.id): r for r in reports}
     specs = [_spec_info(validator, s, by_key[("spec", s)]) for s in workspace.spec_ids()]
     changes = [_open_change(validator, n, by_key[("change", n)]) for n in workspace.change_names()]

@@ -322,23 +322,67 @@ def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
 
 
 def render_pages(data: SiteData) -> dict[str, bytes]:
-    """Every file of the site, by path relative to the site folder."""
+    """Every file of the site, by path relative to the site folder.
+
+    Large sites are rendered by forked worker processes, one slice of the pages each (the data
+    is inherited, only the bytes come back); the pages are the same either way.
+    """
+    from specledger.validate import parallel_jobs
+
     site = Site(data)
-    env = environment()
+    jobs: list[tuple[str, int]] = [("spec", i) for i in range(len(data.specs))]
+    jobs += [("change", i) for i in range(len(data.changes))]
+    jobs += [("archived", i) for i in range(len(site.history.archived))]
     files: dict[str, bytes] = {STYLESHEET: stylesheet()}
+    files.update(_render_jobs(site, [("index", 0), ("changelog", 0)]))
+    workers = parallel_jobs(len(jobs))
+    if workers <= 1:
+        files.update(_render_jobs(site, jobs))
+        return files
+    import multiprocessing
+
+    _FORKED["site"] = site
+    try:
+        slices = [jobs[i::workers] for i in range(workers)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.map(_render_slice, slices):
+                files.update(part)
+    finally:
+        _FORKED.clear()
+    return dict(sorted(files.items()))
+
+
+_FORKED: dict[str, Site] = {}  # the site a forked renderer inherits from its parent
+
+
+def _render_slice(jobs: list[tuple[str, int]]) -> dict[str, bytes]:
+    return _render_jobs(_FORKED["site"], jobs)
+
+
+def _render_jobs(site: Site, jobs: list[tuple[str, int]]) -> dict[str, bytes]:
+    env = environment()
+    data = site.data
+    files: dict[str, bytes] = {}
 
     def render(template: str, page: str, context: dict[str, Any]) -> None:
         files[page] = env.get_template(template).render(**context).encode("utf-8")
 
-    render("index.html.j2", "index.html", index_context(site))
-    for spec in data.specs:
-        render("spec.html.j2", spec_page(spec.id), spec_context(site, spec))
-    for change in data.changes:
-        render("change.html.j2", change_page(change.name), change_context(site, change))
-    for item in site.history.archived:
-        render("change.html.j2", archive_page(item.folder), archived_context(site, item))
-    page = "changelog.html"
-    render("changelog.html.j2", page, {**site.common(page, "Changelog"), "entries": changelog_entries(site, page)})
+    for kind, index in jobs:
+        if kind == "index":
+            render("index.html.j2", "index.html", index_context(site))
+        elif kind == "changelog":
+            page = "changelog.html"
+            render("changelog.html.j2", page, {**site.common(page, "Changelog"),
+                                               "entries": changelog_entries(site, page)})
+        elif kind == "spec":
+            spec = data.specs[index]
+            render("spec.html.j2", spec_page(spec.id), spec_context(site, spec))
+        elif kind == "change":
+            change = data.changes[index]
+            render("change.html.j2", change_page(change.name), change_context(site, change))
+        else:
+            item = site.history.archived[index]
+            render("change.html.j2", archive_page(item.folder), archived_context(site, item))
     return files
 
 
