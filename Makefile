@@ -75,14 +75,9 @@ $(UV):
 postgres:
 	bash stack/ensure-postgres.sh
 
-# Debian packages the tests drive, installed only when missing: strace (archive fault injection)
-# and chromium (the reviewer-site browser test; Playwright drives /usr/bin/chromium, so no
-# browser is ever downloaded by `playwright install`), with the Liberation fonts to render text.
-tools:
-	@missing=""; \
-	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
-	[ -z "$$missing" ] && exit 0; \
+# The end of a recipe that has put the Debian packages it lacks in $$missing: installs them as
+# root or through password-less sudo, or says what to install and stops (exit 2).
+APT_INSTALL_MISSING = [ -z "$$missing" ] && exit 0; \
 	if [ -n "$(SUDO)" ] && ! sudo -n true 2>/dev/null; then \
 		echo "missing Debian packages:$$missing; install them as root (apt-get install$$missing) or allow password-less sudo" >&2; \
 		exit 2; \
@@ -90,6 +85,15 @@ tools:
 	echo "installing Debian packages:$$missing"; \
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# Debian packages the tests drive, installed only when missing: strace (archive fault injection)
+# and chromium (the reviewer-site browser test; Playwright drives /usr/bin/chromium, so no
+# browser is ever downloaded by `playwright install`), with the Liberation fonts to render text.
+tools:
+	@missing=""; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
+	$(APT_INSTALL_MISSING)
 
 # The container stack in a real Docker engine. Debian's docker.io (the engine and the client),
 # debootstrap (the base of the local stand-in images) and docker-registry (a private registry for
@@ -100,14 +104,7 @@ docker-packages:
 	command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || missing="$$missing docker.io"; \
 	command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
 	command -v docker-registry >/dev/null 2>&1 || missing="$$missing docker-registry"; \
-	[ -z "$$missing" ] && exit 0; \
-	if [ -n "$(SUDO)" ] && ! sudo -n true 2>/dev/null; then \
-		echo "missing Debian packages:$$missing; install them as root (apt-get install$$missing) or allow password-less sudo" >&2; \
-		exit 2; \
-	fi; \
-	echo "installing Debian packages:$$missing"; \
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+	$(APT_INSTALL_MISSING)
 
 # An engine on the standard socket (started, and remembered in .stack/dockerd.pid, only when none
 # answers) and every image the stack names: pulled where a registry answers, otherwise a local
