@@ -8,6 +8,7 @@ findings (flagged ``environment``), so one broken file never hides the findings 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -405,7 +406,8 @@ def parallel_jobs(items: int) -> int:
     """How many processes validate ``items`` items: all cores for large runs, else one.
 
     ``SPECLEDGER_JOBS`` overrides it (``1`` turns parallelism off). Only where ``fork`` exists:
-    the workers inherit the loaded modules instead of importing them again.
+    the workers inherit the loaded modules instead of importing them again. Never from a process
+    that runs other threads, unless ``SPECLEDGER_JOBS`` asks for it.
     """
     import multiprocessing
 
@@ -417,6 +419,8 @@ def parallel_jobs(items: int) -> int:
             return 1
     if items < PARALLEL_MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    if threading.active_count() > 1:
+        return 1  # forking a process that runs other threads (``spec docs serve``) can deadlock the child
     return max(1, min(os.cpu_count() or 1, 8))
 
 
