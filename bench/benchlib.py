@@ -43,3 +43,20 @@ def missing_generator() -> str | None:
         return None
     return (f"missing {GENERATOR}: set SPECLEDGER_SHARED (make passes SHARED) or put shared/ beside the "
             "repository")
+
+
+class Report:
+    """A benchmark's report: each line printed, and kept in ``output`` as well when one is given."""
+
+    def __init__(self, output: Path | None) -> None:
+        self._file = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 (closed by close())
+
+    def __call__(self, line: str = "") -> None:
+        print(line, flush=True)
+        if self._file is not None:
+            print(line, file=self._file, flush=True)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -48,13 +48,13 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchlib import machine_line  # noqa: E402
+from benchlib import Report, machine_line  # noqa: E402
 
 from stack.local import serve_command  # noqa: E402
 
@@ -301,14 +301,7 @@ def main() -> int:
         print("granian is not installed in this venv; run `make venv` first", file=sys.stderr)
         return 2
 
-    sinks: list[TextIO] = [sys.stdout]
-    record = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
-    if record:
-        sinks.append(record)
-
-    def say(line: str = "") -> None:
-        for sink in sinks:
-            print(line, file=sink, flush=True)
+    say = Report(args.output)
 
     capture = _Capture()
     threading.Thread(target=capture.serve_forever, daemon=True).start()
@@ -342,8 +335,7 @@ def main() -> int:
         return 1
     finally:
         capture.shutdown()
-        if record:
-            record.close()
+        say.close()
     return 0
 
 

@@ -38,9 +38,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from benchlib import machine_line, repo_arguments
+from benchlib import Report, machine_line, repo_arguments
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared")
@@ -190,14 +190,7 @@ def main() -> int:
     ours = Path(sys.executable).parent / "spec"
     ref = reference_bin()
     env = dict(os.environ, OPENSPEC_TELEMETRY="0", DO_NOT_TRACK="1", NO_COLOR="1", CI="1")
-    sinks: list[TextIO] = [sys.stdout]
-    record = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
-    if record:
-        sinks.append(record)
-
-    def say(line: str = "") -> None:
-        for sink in sinks:
-            print(line, file=sink, flush=True)
+    say = Report(args.output)
 
     unexplained = 0
     try:
@@ -249,8 +242,7 @@ def main() -> int:
         say(f"benchmark failed: {exc}")
         return 1
     finally:
-        if record:
-            record.close()
+        say.close()
     return 0
 
 
