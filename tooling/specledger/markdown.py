@@ -13,8 +13,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # Linear on any line: the "#" run is bounded, and ".+" runs to the end of a line that holds no
 # newline, so "$" matches at once and nothing is retried (see tests/core/test_linear_time.py).
@@ -23,6 +25,8 @@ HEADING_RE = re.compile(r"^(#{1,6})\s+(.+)$")
 
 @cache
 def _fence_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only files with a fence need it: keeps it out of start-up
+
     parser = MarkdownIt("zero").enable(["fence"])
     parser.disable(["code", "inline", "text_join"], ignoreInvalid=True)
     return parser

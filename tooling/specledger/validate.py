@@ -285,6 +285,8 @@ class Validator:
         from specledger.errors import SpecledgerError
         from specledger.generate import render_all, spec_paths
 
+        if self._generated_specs is None and not self.ws.config.get("generate"):
+            self._generated_specs = set()  # nothing is generated: spare the import of jinja2
         if self._generated_specs is None:
             try:
                 self._generated_specs = spec_paths(self.ws)

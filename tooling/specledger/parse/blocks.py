@@ -78,16 +78,22 @@ def read_block(doc: Document, start: int, end: int) -> Block:
     empty_scenarios = 0
     in_body = True
     i = start + 1
+    all_lines, fenced = doc.lines, doc.fenced
+    # Every heading pattern starts with "#": the cheap first-character test spares the regex on
+    # all other lines.
     while i < end:
-        line = doc.lines[i]
-        if not doc.fenced[i] and ANY_HEADING_RE.match(line):
+        line = all_lines[i]
+        if line[:1] == "#" and not fenced[i] and ANY_HEADING_RE.match(line):
             in_body = False
             if SCENARIO_RE.match(line):
                 j = i + 1
                 content: list[str] = []
-                while j < end and (doc.fenced[j] or not ANY_HEADING_RE.match(doc.lines[j])):
-                    if doc.lines[j].strip():
-                        content.append(doc.lines[j].rstrip())
+                while j < end:
+                    text = all_lines[j]
+                    if text[:1] == "#" and not fenced[j] and ANY_HEADING_RE.match(text):
+                        break
+                    if text.strip():
+                        content.append(text.rstrip())
                     j += 1
                 if content:
                     scenarios.append(Scenario(js_trim(line[4:]), i + 1, "\n".join(content)))
@@ -95,7 +101,7 @@ def read_block(doc: Document, start: int, end: int) -> Block:
                     empty_scenarios += 1
                 i = j
                 continue
-        elif in_body and not doc.fenced[i]:
+        elif in_body and not fenced[i]:
             stripped = js_trim(line)
             if stripped:
                 body.append(stripped)
@@ -127,18 +133,19 @@ def split_requirements(doc: Document) -> SpecLayout:
 
 def _split_requirements(doc: Document) -> SpecLayout:
     header = None
-    for i, line in enumerate(doc.lines):
-        if not doc.fenced[i] and REQUIREMENTS_SECTION_RE.match(line):
+    lines, fenced = doc.lines, doc.fenced
+    for i, line in enumerate(lines):
+        if line[:1] == "#" and not fenced[i] and REQUIREMENTS_SECTION_RE.match(line):
             header = i
             break
     if header is None:
-        return SpecLayout(None, len(doc.lines), [], [])
-    end = len(doc.lines)
+        return SpecLayout(None, len(lines), [], [])
+    end = len(lines)
     starts: list[int] = []
-    for i in range(header + 1, len(doc.lines)):
-        if doc.fenced[i]:
-            continue
-        line = doc.lines[i]
+    for i in range(header + 1, len(lines)):
+        line = lines[i]
+        if line[:1] != "#" or fenced[i]:
+            continue  # every pattern below starts with "#"
         if H2_RE.match(line):
             end = i
             break

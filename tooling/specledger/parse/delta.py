@@ -63,7 +63,7 @@ def read_delta(spec_id: str, path: Path, doc: Document) -> Delta:
     starts = [
         (i, js_trim(m.group(1)))
         for i, line in enumerate(doc.lines)
-        if not doc.fenced[i] and (m := H2_TITLE_RE.match(line))
+        if line[:1] == "#" and not doc.fenced[i] and (m := H2_TITLE_RE.match(line))
     ]
     for k, (i, title) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else len(doc.lines)
@@ -74,13 +74,13 @@ def read_delta(spec_id: str, path: Path, doc: Document) -> Delta:
                 delta.purpose, delta.purpose_line = text, i + 1
     first = starts[0][0] if starts else len(doc.lines)
     for i in range(first):
-        name = requirement_name(doc.lines[i]) if not doc.fenced[i] else None
+        name = requirement_name(doc.lines[i]) if doc.lines[i][:1] == "#" and not doc.fenced[i] else None
         if name:
             delta.orphans.append((name, None, i + 1))
     for kind, title, start, end in sections:
         if kind is None:
             for i in range(start + 1, end):
-                name = requirement_name(doc.lines[i]) if not doc.fenced[i] else None
+                name = requirement_name(doc.lines[i]) if doc.lines[i][:1] == "#" and not doc.fenced[i] else None
                 if name:
                     delta.orphans.append((name, title, i + 1))
             continue
@@ -97,9 +97,9 @@ def read_delta(spec_id: str, path: Path, doc: Document) -> Delta:
 def _read_blocks(doc: Document, delta: Delta, kind: str, start: int, end: int) -> None:
     heads: list[int] = []
     for i in range(start + 1, end):
-        if doc.fenced[i]:
-            continue
         line = doc.lines[i]
+        if line[:1] != "#" or doc.fenced[i]:
+            continue  # every header pattern starts with "#"
         if requirement_name(line):
             heads.append(i)
         elif NAMELESS_REQUIREMENT_RE.match(line) or (H3_RE.match(line) and not line.startswith("####")):

@@ -39,9 +39,10 @@ def _structure_findings(doc: Document, path: str) -> list[Finding]:
     inside = set()
     if layout.header_index is not None:
         inside = set(range(layout.header_index, layout.end_index))
+    fenced = doc.fenced
     for i, line in enumerate(doc.lines):
-        if doc.fenced[i]:
-            continue
+        if line[:1] != "#" or fenced[i]:
+            continue  # both patterns start with "#"
         if DELTA_HEADER_LINE_RE.match(line):
             found.append(error(
                 "spec-delta-header",

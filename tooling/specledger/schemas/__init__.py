@@ -3,6 +3,14 @@
 Each constraint that users can break carries an ``x-finding`` annotation beside it: for each
 JSON Schema keyword, the level, stable code and message of the finding it produces. The message
 may name fields of the object that failed (``{title}``, ``{name}``, ``{kind}``).
+
+Two validators read the same schema files. ``jsonschema_rs`` (compiled, a few hundred times
+faster) answers the common question "is this document valid?"; only when it says no does the
+``jsonschema`` reference implementation run, to list the errors that become findings. The
+findings therefore come from one implementation only, and a document the fast one accepts has
+none. Should the two ever disagree on a document the fast one accepts, a finding would be lost:
+``tests/core/test_schema_fast_path.py`` compares both verdicts on generated documents, the
+conformance cases and a generated repository.
 """
 
 from __future__ import annotations
@@ -11,21 +19,47 @@ import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 KINDS = ("spec", "delta", "proposal", "tasks", "design")
+FAST_PATH = True  # tests turn it off to compare the findings with and without it
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The schema of one artifact kind, as the package ships it."""
+    text = resources.files(__name__).joinpath(f"{kind}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 @cache
 def validator(kind: str) -> Draft202012Validator:
-    """The validator for one artifact kind, built once per process."""
-    text = resources.files(__name__).joinpath(f"{kind}.schema.json").read_text(encoding="utf-8")
-    schema = json.loads(text)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    """The reference validator for one artifact kind, built once per process (imported lazily:
+    most runs never need it)."""
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(schema(kind))
+    return Draft202012Validator(schema(kind))
+
+
+@cache
+def _fast(kind: str) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(schema(kind))
+
+
+def is_valid(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` satisfies the kind's schema, asked of the compiled validator."""
+    try:
+        return bool(_fast(kind).is_valid(data))
+    except (ValueError, TypeError, OverflowError):  # a value the compiled one cannot take: the reference decides
+        return not any(True for _ in validator(kind).iter_errors(data))
 
 
 class SchemaFinding:
@@ -53,6 +87,8 @@ def check(kind: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = 
 
     A ``required`` keyword gives one finding per missing property, each with its own code.
     """
+    if FAST_PATH and is_valid(kind, data):
+        return
     errors = sorted(validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     done: set[tuple[tuple[str | int, ...], int]] = set()
     for err in errors:
