@@ -172,9 +172,17 @@ def _write(path: Path, data: str | bytes) -> None:
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
 
 
+CACHE_FILES = {".gitignore", "CACHEDIR.TAG", "key", "validate.json"}
+
+
 def _tree_hash(root: Path) -> str:
+    """The tree's names and contents, except validate's own cache folder (which may only hold
+    the cache's files: anything else in it fails here)."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
+        if ".specledger_cache" in path.parts:
+            assert path.name in CACHE_FILES or path.name == ".specledger_cache", path
+            continue
         digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape"))
         if path.is_file() and not path.is_symlink():
             digest.update(path.read_bytes())

@@ -227,7 +227,7 @@ def apply(reports: Sequence[ItemReport], baseline: Baseline, index: AnchorIndex,
                 else:
                     new_total += 1
             flags.append(hit)
-        marked.append(BaselinedReport(report.id, report.type, report.path, list(report.findings), tuple(flags)))
+        marked.append(BaselinedReport(report.id, report.type, report.path, list(report.findings), known=tuple(flags)))
     gone = tuple(sorted((fp, n) for fp, n in remaining.items() if n > 0 and scope(fp)))
     return marked, BaselineOutcome(shown_path, known_total, new_total, gone)
 

@@ -34,7 +34,10 @@ def _fence_parser() -> MarkdownIt:
 
 def js_trim(text: str) -> str:
     """Trim the way JavaScript's ``String.prototype.trim`` does (U+FEFF included)."""
-    return text.strip().strip("\ufeff").strip()
+    stripped = text.strip()
+    if stripped[:1] != "\ufeff" and stripped[-1:] != "\ufeff":
+        return stripped  # the common case: the two calls below would change nothing
+    return stripped.strip("\ufeff").strip()
 
 
 @dataclass(frozen=True)
@@ -104,16 +107,26 @@ class Document:
         return js_trim("\n".join(self.lines[section.start : end]))
 
     def walk(self) -> Iterator[Section]:
-        stack = [self.tree]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
+        return iter(self._sections)
+
+    @property
+    def _sections(self) -> list[Section]:
+        """Every section, the root first, in document order (computed once)."""
+        cached: list[Section] | None = self.__dict__.get("_all_sections")
+        if cached is None:
+            cached = []
+            stack = [self.tree]
+            while stack:
+                node = stack.pop()
+                cached.append(node)
+                stack.extend(reversed(node.children))
+            self.__dict__["_all_sections"] = cached
+        return cached
 
     def find_sections(self, title: str) -> list[Section]:
         """Sections at any depth whose title equals ``title`` case-insensitively."""
         wanted = title.lower()
-        return [s for s in self.walk() if s.heading and s.title.lower() == wanted]
+        return [s for s in self._sections if s.heading is not None and s.heading.title.lower() == wanted]
 
 
 def detect_newline(raw: str) -> str:
@@ -140,8 +153,9 @@ def parse(raw: str) -> Document:
                 for i in range(start, min(end, len(lines))):
                     fenced[i] = True
     headings = []
-    for index, line in enumerate(lines):
-        if line.startswith("#") and not fenced[index]:
+    for index in [i for i, line in enumerate(lines) if line[:1] == "#"]:
+        if not fenced[index]:
+            line = lines[index]
             match = HEADING_RE.match(line)
             if match:
                 headings.append(Heading(len(match.group(1)), js_trim(match.group(2)), index + 1, line))
@@ -149,21 +163,26 @@ def parse(raw: str) -> Document:
 
 
 def _build_tree(doc: Document) -> Section:
-    root = Section(None, 0, len(doc.lines), len(doc.lines))
+    count = len(doc.lines)
+    root = Section(None, 0, count, count)
     stack = [root]
+    levels = [0]  # the heading level of each section on the stack (0: the root)
     for heading in doc.headings:
         index = heading.line - 1
-        while stack[-1].heading is not None and stack[-1].level >= heading.level:
+        level = heading.level
+        while levels[-1] >= level and len(stack) > 1:
             closed = stack.pop()
+            levels.pop()
             closed.end = index
             if not closed.children:
                 closed.body_end = index
         parent = stack[-1]
         if not parent.children:
             parent.body_end = index
-        node = Section(heading, index + 1, len(doc.lines), len(doc.lines))
+        node = Section(heading, index + 1, count, count, [])
         parent.children.append(node)
         stack.append(node)
+        levels.append(level)
     return root
 
 

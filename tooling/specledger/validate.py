@@ -12,29 +12,22 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from specledger import schemas
-from specledger.archive.merge import MergeError, MergeResult, merge_delta
 from specledger.archive.targets import archive_path_problems, destination
-from specledger.changed import ChangedItems
 from specledger.findings import Finding, Level, error, info, warning
-from specledger.markdown import Document
-from specledger.model import Delta, Spec
-from specledger.parse.delta import has_delta_header, read_delta
 from specledger.parse.files import UnreadableFile, read_markdown, read_text
-from specledger.parse.metadata import load_metadata
-from specledger.parse.proposal import read_proposal
-from specledger.parse.spec import read_spec
-from specledger.parse.tasks import read_tasks
-from specledger.rules.change import check_design, check_proposal, check_tasks
-from specledger.rules.delta import check_delta
-from specledger.rules.placeholders import check_placeholders
-from specledger.rules.spec import check_spec, check_spec_text
 from specledger.workspace import Workspace
 
+# The parsers and rules are imported where they are used: a warm run answered from the cache
+# (see specledger.cache) never needs them, and their import is a fair part of its time.
 if TYPE_CHECKING:
+    from specledger.archive.merge import MergeError, MergeResult
     from specledger.archive.plan import ArchivePlan
+    from specledger.cache import ValidationCache
+    from specledger.changed import ChangedItems
+    from specledger.markdown import Document
+    from specledger.model import Delta
 
 ItemType = Literal["change", "spec"]
 Touched = list[tuple[str, str, str]]  # (spec id, requirement name, delta path)
@@ -46,6 +39,9 @@ class ItemReport:
     type: ItemType
     path: Path
     findings: list[Finding] = field(default_factory=list)
+    # for the cache: where the path findings sit in ``findings`` (start, end), the spec ids they
+    # were computed for, and the spec ids of the change's deltas
+    parts: tuple[int, int, list[str], list[str]] | None = field(default=None, repr=False, compare=False)
 
     def valid(self, strict: bool = False) -> bool:
         bad = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
@@ -81,6 +77,7 @@ class Validator:
         self._merged: dict[tuple[str, str], MergeResult | MergeError] = {}
         self._checked: dict[tuple[str, str], list[Finding]] = {}
         self.plans: dict[str, ArchivePlan | str] = {}  # filled by bulk(plans=True)
+        self._path_memo: dict[Any, Any] = {}  # archive_path_problems' answers for shared paths
 
     # -- reading ---------------------------------------------------------------------------
     def main_doc(self, spec_id: str) -> Document | None:
@@ -103,6 +100,8 @@ class Validator:
         return self._deltas[change]
 
     def _read_delta_files(self, change: str) -> tuple[list[DeltaFile], list[Finding]]:
+        from specledger.parse.delta import has_delta_header, read_delta
+
         findings: list[Finding] = []
         specs_root = self.ws.change_dir(change) / "specs"
         files: list[DeltaFile] = []
@@ -159,11 +158,21 @@ class Validator:
     def spec_findings(self, spec_id: str, doc: Document) -> list[Finding]:
         """The rules' findings for the current main spec (computed once per run)."""
         if spec_id not in self._spec_findings:
+            from specledger.parse.spec import read_spec
+            from specledger.rules.spec import check_spec
+
             path = self.ws.spec_path(spec_id)
             self._spec_findings[spec_id] = check_spec(read_spec(spec_id, path, doc), self.ws.rel(path))
         return self._spec_findings[spec_id]
 
     def change(self, name: str) -> ItemReport:
+        from specledger.parse.metadata import load_metadata  # imports yaml
+        from specledger.parse.proposal import read_proposal
+        from specledger.parse.tasks import read_tasks
+        from specledger.rules.change import check_design, check_proposal, check_tasks
+        from specledger.rules.delta import check_delta
+        from specledger.rules.placeholders import check_placeholders
+
         ws = self.ws
         change_dir = ws.change_dir(name)
         report = ItemReport(name, "change", change_dir)
@@ -207,7 +216,10 @@ class Validator:
         out.extend(file_findings)
         out.extend(placement)
 
-        out.extend(self._path_findings(name, [] if meta.skip_specs else [d.id for d in deltas]))
+        path_specs = [] if meta.skip_specs else [d.id for d in deltas]
+        path_start = len(out)
+        out.extend(self._path_findings(name, path_specs))
+        path_end = len(out)
 
         operations = sum(d.delta.operation_count for d in deltas if d.delta is not None)
         meta_rel = f"{rel_dir}/.openspec.yaml"
@@ -248,11 +260,13 @@ class Validator:
                 out.extend(check_placeholders(design_doc, ws.rel(design_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
+        report.parts = (path_start, path_end, path_specs, [d.id for d in deltas])
         return report
 
     def _path_findings(self, change: str, spec_ids: list[str]) -> list[Finding]:
         """Archive's own path checks (links, confinement, destination, stray files), as findings."""
-        problems = archive_path_problems(self.ws, change, destination(self.ws, change), spec_ids)
+        problems = archive_path_problems(self.ws, change, destination(self.ws, change), spec_ids,
+                                         shared=self._path_memo)
         return [error(p.code.replace("_", "-"), p.message + (f" ({p.hint})" if p.hint else ""),
                       str(p.path) if p.path is not None else self.ws.rel(self.ws.change_dir(change)))
                 for p in problems]
@@ -262,6 +276,8 @@ class Validator:
 
         Raises the ``MergeError`` (or ``UnreadableFile``) it raised the first time.
         """
+        from specledger.archive.merge import MergeError, merge_delta
+
         key = (change, delta.id)
         if key not in self._merged:
             try:
@@ -277,24 +293,36 @@ class Validator:
         """The spec rules' findings for ``text`` as the main spec ``spec_id`` (memoised)."""
         key = (spec_id, text)
         if key not in self._checked:
+            from specledger.rules.spec import check_spec_text
+
             self._checked[key] = check_spec_text(spec_id, text, self.ws.rel(self.ws.spec_path(spec_id)))
         return self._checked[key]
 
-    def _generate_findings(self, spec_id: str, new_text: str, rel: str) -> list[Finding]:
-        """Archive regenerates the files generated from a spec it writes: report it here if that fails."""
-        from specledger.errors import SpecledgerError
-        from specledger.generate import render_all, spec_paths
-
+    def generated_specs(self) -> set[Path]:
+        """The resolved paths of the specs that ``spec generate`` renders files from."""
         if self._generated_specs is None and not self.ws.config.get("generate"):
             self._generated_specs = set()  # nothing is generated: spare the import of jinja2
         if self._generated_specs is None:
+            from specledger.errors import SpecledgerError
+            from specledger.generate import spec_paths
+
             try:
                 self._generated_specs = spec_paths(self.ws)
             except SpecledgerError:
                 self._generated_specs = set()  # `spec generate` reports a broken configuration
-        path = self.ws.spec_path(spec_id).resolve()
-        if path not in self._generated_specs:
+        return self._generated_specs
+
+    def _generate_findings(self, spec_id: str, new_text: str, rel: str) -> list[Finding]:
+        """Archive regenerates the files generated from a spec it writes: report it here if that fails."""
+        generated = self.generated_specs()
+        if not generated:
             return []
+        path = self.ws.spec_path(spec_id).resolve()
+        if path not in generated:
+            return []
+        from specledger.errors import SpecledgerError
+        from specledger.generate import render_all  # imports jinja2: only for generated specs
+
         try:
             render_all(self.ws, {path: new_text})
         except SpecledgerError as err:
@@ -309,6 +337,8 @@ class Validator:
             current = self.main_doc(delta.id)
         except UnreadableFile as err:
             return [unreadable_finding(err, self.ws)]
+        from specledger.archive.merge import MergeError
+
         found: list[Finding] = []
         if current is None and delta.added and not delta.purpose:
             found.append(warning("new-capability-no-purpose",
@@ -338,7 +368,8 @@ class Validator:
         return found
 
     def bulk(self, *, changes: bool, specs: bool, only: ChangedItems | None = None,
-             progress: Callable[[int, int], None] | None = None, plans: bool = False) -> list[ItemReport]:
+             progress: Callable[[int, int], None] | None = None, plans: bool = False,
+             cache: ValidationCache | None = None) -> list[ItemReport]:
         """Validate every open change and/or main spec (or only those in ``only``).
 
         Large runs are spread over the machine's cores (see ``parallel_jobs``); the findings are
@@ -346,7 +377,9 @@ class Validator:
         refuse) is computed where the change was validated, reusing its merges, and kept in
         ``self.plans`` (the reviewer site renders them). The overlap check still looks at every
         open change, so a selected change is warned about one it overlaps even when that one is
-        not selected.
+        not selected. With a ``cache`` (see :mod:`specledger.cache`), items whose inputs are
+        unchanged since a run that stored them are not validated again; the findings are the
+        same either way.
         """
         change_names = self.ws.change_names() if changes else []
         spec_ids = self.ws.spec_ids() if specs else []
@@ -356,15 +389,28 @@ class Validator:
         else:
             selected_changes = change_names
         items = [("change", n) for n in selected_changes] + [("spec", s) for s in spec_ids]
+        done: Done = []
+        keys: dict[tuple[str, str], str] = {}
+        if cache is not None and not plans:
+            items = self._from_cache(items, cache, keys, done)
+        total, cached = len(items) + len(done), len(done)
+
+        def advance(count: int, _total: int) -> None:
+            if progress is not None:
+                progress(cached + count, total)
+
         jobs = parallel_jobs(len(items))
         if jobs > 1:
-            done = _validate_in_processes(self.ws, items, jobs, progress, plans)
+            fresh = _validate_in_processes(self.ws, items, jobs, advance, plans)
         else:
-            done = []
+            fresh = []
             for kind, name in items:
-                done.append(self._item(kind, name, plans))
-                if progress is not None:
-                    progress(len(done), len(items))
+                fresh.append(self._item(kind, name, plans))
+                advance(len(fresh), len(items))
+        if cache is not None and not plans:
+            self._to_cache(fresh, cache, keys)
+            cache.save(keep_others=not (changes and specs and only is None))
+        done.extend(fresh)
         reports = [report for report, _, _ in done]
         self.plans.update({report.id: plan for report, _, plan in done if plan is not None})
         if changes:
@@ -375,6 +421,45 @@ class Validator:
             add_overlap_findings([r for r in reports if r.type == "change"], touched, change_names)
         reports.sort(key=lambda r: (r.id.lower(), r.id, r.type))
         return reports
+
+    def _from_cache(self, items: list[tuple[str, str]], cache: ValidationCache, keys: dict[tuple[str, str], str],
+                    done: Done) -> list[tuple[str, str]]:
+        """Answer the items the cache holds (into ``done``); return the others, noting their keys."""
+        missing = []
+        for kind, name in items:
+            key = cache.change_key(name) if kind == "change" else cache.spec_key(name)
+            entry = cache.get(key) if key is not None else None
+            if entry is None:
+                if key is not None:
+                    keys[(kind, name)] = key
+                missing.append((kind, name))
+                continue
+            if kind == "change":
+                path = self.ws.change_dir(name)
+                findings = [*entry.before, *self._path_findings(name, entry.path_specs), *entry.after]
+            else:
+                path = self.ws.spec_path(name)
+                findings = list(entry.before)
+            done.append((ItemReport(name, kind, path, findings), entry.touched, None))  # type: ignore[arg-type]
+        return missing
+
+    def _to_cache(self, fresh: Done, cache: ValidationCache, keys: dict[tuple[str, str], str]) -> None:
+        from specledger.cache import Entry
+
+        for report, touched, _ in fresh:
+            key = keys.get((report.type, report.id))
+            if key is None or report.environment_error:
+                continue
+            if report.type == "spec":
+                cache.put(key, Entry(list(report.findings), [], [], []))
+                continue
+            if report.parts is None:
+                continue
+            start, end, path_specs, delta_ids = report.parts
+            generated = self.generated_specs()
+            if generated and any(self.ws.spec_path(s).resolve() in generated for s in delta_ids):
+                continue  # its findings depend on templates too
+            cache.put(key, Entry(report.findings[:start], report.findings[end:], path_specs, touched))
 
     def _item(self, kind: str, name: str, plans: bool) -> tuple[ItemReport, Touched, ArchivePlan | str | None]:
         if kind != "change":
@@ -389,7 +474,19 @@ class Validator:
                 plan = build_plan(self.ws, name, validator=self)
             except SpecledgerError as err:
                 plan = err.message
-        return report, self.touched(name), plan
+        touched = self.touched(name)
+        self._forget(name)
+        return report, touched, plan
+
+    def _forget(self, change: str) -> None:
+        """Drop what was kept only for ``change`` (its deltas, merges and their checks), so that a
+        bulk run's memory does not grow with the number of changes; asked again, it is recomputed."""
+        self._deltas.pop(change, None)
+        for key in [k for k in self._merged if k[0] == change]:
+            merged = self._merged.pop(key)
+            text = getattr(merged, "text", None)
+            if text is not None:
+                self._checked.pop((key[1], text), None)
 
     def touched(self, change: str) -> Touched:
         """(spec id, requirement name, delta path) for every requirement ``change``'s deltas touch."""
@@ -411,15 +508,17 @@ def parallel_jobs(items: int) -> int:
     the workers inherit the loaded modules instead of importing them again. Never from a process
     that runs other threads, unless ``SPECLEDGER_JOBS`` asks for it.
     """
-    import multiprocessing
-
     wanted = os.environ.get("SPECLEDGER_JOBS", "").strip()
     if wanted:
         try:
             return max(1, min(int(wanted), 64))
         except ValueError:
             return 1
-    if items < PARALLEL_MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if items < PARALLEL_MIN_ITEMS:
+        return 1
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if threading.active_count() > 1:
         return 1  # forking a process that runs other threads (``spec docs serve``) can deadlock the child
@@ -443,9 +542,30 @@ def _worker_validator(workspace: Workspace) -> Validator:
     return _WORKER[key]
 
 
+def _preload() -> None:
+    """Import what validating needs before forking, so that each worker inherits it (once per run,
+    instead of once per worker), and build the compiled schema validators."""
+    import specledger.archive.merge
+    import specledger.parse.delta
+    import specledger.parse.metadata
+    import specledger.parse.proposal
+    import specledger.parse.spec
+    import specledger.parse.tasks
+    import specledger.rules.change
+    import specledger.rules.delta
+    import specledger.rules.placeholders
+    import specledger.rules.spec  # noqa: F401
+    from specledger import schemas
+
+    for kind in schemas.KINDS:
+        schemas.is_valid(kind, {})
+
+
 def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], jobs: int,
                            progress: Callable[[int, int], None] | None, plans: bool = False) -> Done:
     import multiprocessing
+
+    _preload()
 
     chunks = [items[i:i + PARALLEL_CHUNK] for i in range(0, len(items), PARALLEL_CHUNK)]
     done: Done = []
@@ -507,4 +627,4 @@ def validate_spec(workspace: Workspace, spec_id: str) -> ItemReport:
     return Validator(workspace).spec(spec_id)
 
 
-__all__ = ["ItemReport", "Spec", "Validator", "schemas", "validate_change", "validate_spec"]
+__all__ = ["ItemReport", "Validator", "validate_change", "validate_spec"]

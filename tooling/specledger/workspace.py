@@ -10,6 +10,7 @@ Two layouts are recognised, nearest ancestor first:
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ class Workspace:
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, with forward slashes (for messages and output)."""
+        text, root = str(path), str(self.root)
+        if os.sep == "/" and text.startswith(root) and text[len(root) : len(root) + 1] == "/" and root != "/":
+            return text[len(root) + 1 :]  # what relative_to gives, without building Path parts
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -63,7 +67,8 @@ class Workspace:
                 names.append(entry.name)
         return sorted(names)
 
-    def confine(self, path: Path, *, what: str = "path", allow_links: bool = True) -> Path:
+    def confine(self, path: Path, *, what: str = "path", allow_links: bool = True,
+                known_dirs: set[str] | None = None) -> Path:
         """Return ``path`` resolved (every symlink followed), refusing it unless it stays in the root.
 
         The single confinement check: every path that specledger writes, renames or deletes goes
@@ -74,29 +79,63 @@ class Workspace:
         create its target there. Without ``allow_links`` (archive, which renames and deletes
         files and must be able to undo that exactly) no symbolic link may stand anywhere on the
         path below the root.
+
+        ``known_dirs`` (for read-only runs that check many paths, such as ``spec validate``)
+        remembers the folders already found not to be links, so each is looked at once.
         """
-        shown = self.rel(path)
         try:
             absolute = os.path.abspath(path)
-            real = os.path.realpath(absolute)
-            resolved = Path(real)
+            real = self._realpath(absolute, known_dirs)
             # A path that resolves to itself has no link on it (a link that resolved to its own
             # place would be a loop, which nothing can be written through): walk it only if not.
             if not allow_links and real != absolute:
-                self._refuse_links(Path(absolute), what, shown)
+                self._refuse_links(Path(absolute), what, self.rel(path))
         except (OSError, ValueError) as err:  # a NUL byte, a name too long for the system
             raise UnsafePathError(
-                f"{what} cannot be resolved: {err}", path=shown, code="path_unresolvable"
+                f"{what} cannot be resolved: {err}", path=self.rel(path), code="path_unresolvable"
             ) from err
-        if resolved != self.root and self.root not in resolved.parents:
+        root = str(self.root)
+        if real != root and not real.startswith(root if root.endswith(os.sep) else root + os.sep):
             raise UnsafePathError(
-                f"{what} resolves to {resolved}, outside the workspace {self.root}; "
+                f"{what} resolves to {real}, outside the workspace {self.root}; "
                 "specledger never writes outside the workspace",
-                path=shown,
+                path=self.rel(path),
                 code="path_outside_workspace",
                 hint="replace the symbolic link on the way with a real folder or file",
             )
-        return resolved
+        return Path(real)
+
+    def _realpath(self, absolute: str, known_dirs: set[str] | None = None) -> str:
+        """``os.path.realpath(absolute)``, looking only at the components below the root.
+
+        The root is already resolved, so a path below it that has no link under the root is its
+        own real path; only then is the walk up from ``/`` that ``realpath`` does skipped. Any
+        link found (or a root that is not resolved) falls back to ``realpath`` itself.
+        """
+        root = str(self.root)
+        if not absolute.startswith(root + os.sep) or root == os.sep or not self._root_is_real():
+            return os.path.realpath(absolute)
+        here = root
+        for part in absolute[len(root) + 1 :].split(os.sep):
+            here = here + os.sep + part
+            if known_dirs is not None and here in known_dirs:
+                continue
+            try:
+                mode = os.lstat(here).st_mode
+            except OSError:
+                return absolute  # nothing further down exists (or can be looked at), so no link either
+            if stat.S_ISLNK(mode):
+                return os.path.realpath(absolute)
+            if known_dirs is not None and stat.S_ISDIR(mode):
+                known_dirs.add(here)
+        return absolute
+
+    def _root_is_real(self) -> bool:
+        known: bool | None = self.__dict__.get("_root_real")
+        if known is None:
+            known = os.path.realpath(self.root) == str(self.root)
+            object.__setattr__(self, "_root_real", known)
+        return known
 
     def _refuse_links(self, path: Path, what: str, shown: str) -> None:
         try:

@@ -106,7 +106,7 @@ def _collapse_blank_runs(lines: list[str]) -> list[str]:
     out: list[str] = []
     fence: str | None = None
     for line in lines:
-        match = FENCE_RE.match(line)
+        match = FENCE_RE.match(line) if ("```" in line or "~~~" in line) else None
         if fence is None and match:
             fence = match.group(1)
         elif fence is not None and match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):

@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from specledger.archive.journal import JOURNAL_NAME, backup_path, temp_path
 from specledger.errors import RefusedError, SpecledgerError
@@ -110,26 +111,45 @@ def destination(workspace: Workspace, change: str, today: _dt.date | None = None
 
 
 def archive_path_problems(
-    workspace: Workspace, change: str, target: Path, spec_ids: Iterable[str], outputs: Iterable[Path] = ()
+    workspace: Workspace, change: str, target: Path, spec_ids: Iterable[str], outputs: Iterable[Path] = (),
+    shared: dict[Any, Any] | None = None,
 ) -> list[SpecledgerError]:
     """Everything that would stop an archive of ``change`` to ``target`` touching ``spec_ids``.
 
     Empty when the archive can write every file it needs. Each problem is the error archive
     itself raises (``RefusedError`` for an existing destination, exit 1; the others exit 2).
+    ``shared`` (a dict kept across calls of one read-only run, such as ``spec validate --all``)
+    remembers the answers for the paths many changes have in common (the journal, each spec and
+    its working files, the archive folder's name limit); archive itself passes none, so it
+    always looks afresh.
     """
     problems: list[SpecledgerError] = []
+    memo: dict[Any, Any] = {} if shared is None else shared
+
+    known_dirs: set[str] | None = memo.setdefault("dirs", set()) if shared is not None else None
 
     def confined(path: Path, what: str) -> bool:
         try:
-            workspace.confine(path, what=what, allow_links=False)
+            workspace.confine(path, what=what, allow_links=False, known_dirs=known_dirs)
         except UnsafePathError as err:
             problems.append(err)
             return False
         return True
 
-    confined(workspace.changes_dir / JOURNAL_NAME, "the archive journal")
+    def once(key: tuple[Any, ...], check: Callable[[], object]) -> None:
+        """Run ``check`` (which appends to ``problems``) once per ``memo``; replay its problems after."""
+        if key not in memo:
+            start = len(problems)
+            check()
+            memo[key] = problems[start:]
+        else:
+            problems.extend(memo[key])
+
+    once(("journal",), lambda: confined(workspace.changes_dir / JOURNAL_NAME, "the archive journal"))
     confined(workspace.change_dir(change), f"change folder '{change}'")
-    limit = name_max(target.parent)
+    if ("name_max", target.parent) not in memo:
+        memo[("name_max", target.parent)] = name_max(target.parent)
+    limit = memo[("name_max", target.parent)]
     size = len(target.name.encode("utf-8", "surrogateescape"))
     if size > limit:
         problems.append(SpecledgerError(
@@ -148,9 +168,9 @@ def archive_path_problems(
         ))
     places = [(workspace.spec_path(spec_id), f"spec '{spec_id}'") for spec_id in spec_ids]
     places += [(path, f"generated file {workspace.rel(path)}") for path in outputs]
-    for path, what in places:
+    def place(path: Path, what: str) -> None:
         if not confined(path, what):
-            continue
+            return
         for extra in (temp_path(path), backup_path(path)):
             if os.path.lexists(extra):
                 problems.append(SpecledgerError(
@@ -159,6 +179,9 @@ def archive_path_problems(
                     path=workspace.rel(extra),
                     code="archive_working_file_exists",
                 ))
+
+    for path, what in places:
+        once(("place", path, what), lambda path=path, what=what: place(path, what))  # type: ignore[misc]
     return problems
 
 

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fail only on findings not in this baseline (default: .spec-baseline.json at the root, if any).")
 @click.option("--no-baseline", is_flag=True, help="Ignore any baseline: every finding counts.")
+@click.option("--no-cache", is_flag=True,
+              help="Validate every item afresh, without reading or updating the cache of earlier bulk runs "
+              "(.specledger_cache/; SPECLEDGER_NO_CACHE=1 does the same).")
 @click.option("--changed-since", "changed_since", metavar="REF", default=None,
               help="Only the changes and specs whose files differ from the git REF (and changes whose "
               "deltas target a changed spec); implies --all unless --changes or --specs is given.")
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
 def validate(ctx: click.Context, item: str | None, all_items: bool, changes: bool, specs: bool, archived: bool,
              item_type: str | None, strict: bool, as_json: bool, fmt: str | None, report_kind: str,
              concurrency: int | None, no_interactive: bool, baseline_file: Path | None, no_baseline: bool,
-             changed_since: str | None) -> None:
+             no_cache: bool, changed_since: str | None) -> None:
     """Validate ITEM (a change or a spec), or many with --all, --changes or --specs.
 
     \b
@@ -68,6 +71,10 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
 
     With a baseline (see `spec baseline`), only findings it does not hold fail the run; known
     ones are counted, and those no longer found are listed so the baseline can be pruned.
+
+    Bulk runs keep a cache of results in .specledger_cache/ (ignored by git), keyed by the
+    contents of every file an item's verdict depends on, so an unchanged item is not checked
+    again; the findings are the same with or without it (--no-cache).
 
     Exit status: 0 valid, 1 findings, 2 usage or unreadable files.
     """
@@ -118,8 +125,13 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
             from specledger.changed import changed_items
 
             only = changed_items(workspace, changed_since)
+        cache = None
+        if not no_cache:
+            from specledger.cache import ValidationCache, disabled_by_environment
+
+            cache = None if disabled_by_environment() else ValidationCache.open(workspace)
         with progress_on_stderr(enabled=not as_json, label="validating") as tick:
-            reports = validator.bulk(changes=want_changes, specs=want_specs, only=only, progress=tick)
+            reports = validator.bulk(changes=want_changes, specs=want_specs, only=only, progress=tick, cache=cache)
     outcome = None
     if not no_baseline and not archived:
         reports, outcome = _with_baseline(workspace, validator, reports, baseline_file,

@@ -26,15 +26,19 @@ class UnreadableFile(Exception):
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, raising ``UnreadableFile`` with a clear reason."""
     try:
-        if path.is_dir():
-            raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
-        # descriptor's own type is then checked, so a path swapped after the check cannot fool it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+        # descriptor's own type is then checked, so a path swapped after a check cannot fool it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+            mode = info.st_mode
+            if stat.S_ISDIR(mode):
+                raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
+            if not stat.S_ISREG(mode):
                 raise UnreadableFile(path, "is not a regular file (a FIFO, socket or device)", environment=True)
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = _read_at_most(fd, info.st_size, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except UnreadableFile:
         raise
     except OSError as err:
@@ -61,6 +65,20 @@ def read_text(path: Path) -> str:
             path, f"line {line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
             environment=False,
         ) from err
+
+
+def _read_at_most(fd: int, expected: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, in reads sized to the file (``expected`` bytes, as fstat
+    said), not one buffer of ``limit``: a file that grows meanwhile is still read to its end."""
+    chunks: list[bytes] = []
+    size = max(expected + 1, 1 << 16)
+    while limit > 0:
+        chunk = os.read(fd, min(size, limit))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_markdown(path: Path) -> Document:

@@ -15,11 +15,11 @@ def _requirement(doc: Document, section: Section) -> Requirement:
     lines = body_lines(doc, section.start, section.body_end)
     kept = [ln for ln in lines if not METADATA_LINE_RE.match(ln)]
     text = "\n".join(kept or lines) or section.title
-    scenarios = [
-        Scenario(child.title, child.line, doc.section_text(child))
-        for child in section.children
-        if doc.section_text(child)
-    ]
+    scenarios = []
+    for child in section.children:
+        steps = doc.section_text(child)
+        if steps:
+            scenarios.append(Scenario(child.title, child.line, steps))
     return Requirement(section.title, section.line, text, scenarios)
 
 

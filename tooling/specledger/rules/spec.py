@@ -36,13 +36,12 @@ def structure_findings(doc: Document, path: str) -> list[Finding]:
 def _structure_findings(doc: Document, path: str) -> list[Finding]:
     found: list[Finding] = []
     layout = split_requirements(doc)
-    inside = set()
-    if layout.header_index is not None:
-        inside = set(range(layout.header_index, layout.end_index))
-    fenced = doc.fenced
-    for i, line in enumerate(doc.lines):
-        if line[:1] != "#" or fenced[i]:
-            continue  # both patterns start with "#"
+    first, last = (layout.header_index, layout.end_index) if layout.header_index is not None else (0, 0)
+    fenced, lines = doc.fenced, doc.lines
+    for i in [i for i, line in enumerate(lines) if line[:1] == "#"]:  # both patterns start with "#"
+        if fenced[i]:
+            continue
+        line = lines[i]
         if DELTA_HEADER_LINE_RE.match(line):
             found.append(error(
                 "spec-delta-header",
@@ -50,7 +49,7 @@ def _structure_findings(doc: Document, path: str) -> list[Finding]:
                 "the '## Requirements' section short",
                 path, i + 1,
             ))
-        elif is_requirement_header(line) and i not in inside:
+        elif is_requirement_header(line) and not first <= i < last:
             found.append(error(
                 "spec-requirement-outside",
                 f'"{line.strip()}" is outside the \'## Requirements\' section, so validate, list and archive '

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ FAST_PATH = True  # tests turn it off to compare the findings with and without i
 @cache
 def schema(kind: str) -> dict[str, Any]:
     """The schema of one artifact kind, as the package ships it."""
-    text = resources.files(__name__).joinpath(f"{kind}.schema.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / f"{kind}.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
