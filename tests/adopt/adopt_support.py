@@ -71,9 +71,9 @@ def clean_repo(root: Path, *, specs: int = 3, changes: int = 3, seed: int = 7) -
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every regular file under ``root`` (symbolic links left out), as bytes."""
+    """Every regular file under ``root`` (symbolic links and validate's cache folder left out), as bytes."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.is_symlink()}
+            if p.is_file() and not p.is_symlink() and ".specledger_cache" not in p.relative_to(root).parts}
 
 
 # -- defects: each one is the exact reverse of one fix ------------------------------------------
