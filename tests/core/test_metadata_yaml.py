@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from specledger.cli.main import cli
-from specledger.parse.metadata import MAX_ALIASES, MAX_DEPTH, MAX_METADATA_BYTES, load_metadata
+from specledger.parse.metadata import MAX_METADATA_BYTES, load_metadata
+from specledger.parse.plain_yaml import MAX_ALIASES, MAX_DEPTH
 
 Repo = Callable[[dict[str, str | bytes]], Path]
 Files = Callable[[str], dict[str, str | bytes]]

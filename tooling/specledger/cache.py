@@ -256,16 +256,20 @@ class ValidationCache:
         return h.hexdigest()
 
     # -- entries ---------------------------------------------------------------------------------
-    def get(self, key: str) -> Entry | None:
+    def lookup(self, key: str) -> Entry | None:
+        """The entry stored under ``key`` (``None`` when absent or not well formed)."""
         data = self.entries.get(key)
         if data is None:
             return None
         try:
-            entry = Entry.from_data(data)
+            return Entry.from_data(data)
         except (ValueError, TypeError, KeyError):
             return None
-        self.fresh[key] = data
-        return entry
+
+    def keep(self, key: str) -> None:
+        """Mark a looked-up entry as used by this run, so that saving keeps it."""
+        if key in self.entries:
+            self.fresh[key] = self.entries[key]
 
     def put(self, key: str, entry: Entry) -> None:
         self.fresh[key] = entry.to_data()

@@ -20,11 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.constructor import ConstructorError
-from yaml.error import Mark, MarkedYAMLError
-from yaml.nodes import MappingNode, Node, ScalarNode
-
 from specledger.errors import SpecledgerError
 from specledger.model import ChangeMetadata
 
@@ -32,8 +27,6 @@ METADATA_FILE = ".openspec.yaml"
 BUILTIN_SCHEMAS = {"spec-driven"}
 # Generous for a file of four keys; anything larger is not change metadata.
 MAX_METADATA_BYTES = 64 * 1024
-MAX_ALIASES = 16
-MAX_DEPTH = 16
 DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # What YAML 1.1 reads as a timestamp (the old loader accepted these for ``created``): a date,
 # then optionally a time and a zone. Anchored, and no two runs here can match the same text.
@@ -41,7 +34,6 @@ TIMESTAMP_TAIL_RE = re.compile(
     r"(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
 )
 SCHEMA_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -75,92 +67,6 @@ class MetadataCheck:
         return MetadataProblem("; ".join(self.problems), self.problems[0].line)
 
 
-class _Refused(MarkedYAMLError):
-    """The document is beyond a limit: refused before it is built."""
-
-    def __init__(self, problem: str, mark: Any) -> None:
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-def _timestamp_as_text(loader: yaml.SafeLoader, node: Node) -> Any:
-    # An explicit !!timestamp stays text too: the `created` check reads it itself.
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-# The safe loader's implicit types, less the timestamp: a date stays the text it was written as.
-_RESOLVERS = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class PlainDataLoader(yaml.SafeLoader):
-    """A SafeLoader for untrusted metadata: no timestamps, few aliases, shallow nesting.
-
-    Limits are checked while composing, so a document over them is refused before any object is
-    built; any error while building a value (an integer of 5,000 digits, say) is a YAML error at
-    that value's line, not an exception of another kind.
-    """
-
-    # a class-level table, as in the base class, and never changed
-    yaml_implicit_resolvers = _RESOLVERS
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event: Any = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
-        if isinstance(event, yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise _Refused(f"more than {MAX_ALIASES} aliases (*name); refusing to expand them", event.start_mark)
-            return super().compose_node(parent, index)
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark if event else None)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def fetch_flow_collection_start(self, token_class: Any) -> None:
-        # The scanner keeps a list per open bracket and walks it for every token: a file of
-        # "[" alone is quadratic there, so the depth limit is enforced here, before the composer.
-        if self.flow_level >= MAX_DEPTH:
-            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", self.get_mark())
-        super().fetch_flow_collection_start(token_class)
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, OverflowError, ArithmeticError) as err:
-            reason = str(err).split(";")[0][:100]
-            raise ConstructorError(None, None, f"cannot read this value ({reason})", node.start_mark) from err
-
-
-PlainDataLoader.add_constructor(TIMESTAMP_TAG, _timestamp_as_text)
-
-
-def _line_of(err: yaml.YAMLError, raw: str) -> int | None:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    if isinstance(mark, Mark):
-        return mark.line + 1
-    position = getattr(err, "position", None)  # a ReaderError (a character YAML does not allow)
-    if isinstance(position, int):
-        return raw.count("\n", 0, position) + 1
-    return None
-
-
-def _yaml_reason(err: yaml.YAMLError) -> str:
-    if isinstance(err, MarkedYAMLError):
-        return " ".join(str(part) for part in (err.context, err.problem) if part) or "not valid YAML"
-    return str(err).splitlines()[0] if str(err) else "not valid YAML"
-
-
 def _read_raw(path: Path) -> tuple[str | None, MetadataProblem | None]:
     """The file's text, or why it cannot be read (never blocks on a FIFO, never reads a device)."""
     try:
@@ -182,16 +88,6 @@ def _read_raw(path: Path) -> tuple[str | None, MetadataProblem | None]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         return None, MetadataProblem(f"not valid UTF-8 (byte 0x{data[err.start]:02x})", line)
-
-
-def _compose(raw: str) -> tuple[Node | None, Any]:
-    loader = PlainDataLoader(raw)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return node, data
 
 
 def _is_date(value: Any) -> bool:
@@ -232,14 +128,20 @@ def check_metadata(change_dir: Path, schema_dirs: tuple[Path, ...] = ()) -> Meta
     path = change_dir / METADATA_FILE
     if not path.exists() and not path.is_symlink():
         return MetadataCheck(ChangeMetadata())
+    # PyYAML (and the regular expressions it compiles) is imported only for a change that has
+    # the file: a run over changes without one never pays for it.
+    from yaml import MappingNode, ScalarNode, YAMLError
+
+    from specledger.parse.plain_yaml import MAX_DEPTH, compose, line_of, reason
+
     present = ChangeMetadata(present=True)
     raw, unreadable = _read_raw(path)
     if raw is None:
         return MetadataCheck(present, [unreadable or MetadataProblem("cannot read it")], True)
     try:
-        node, data = _compose(raw)
-    except yaml.YAMLError as err:
-        return MetadataCheck(present, [MetadataProblem(f"not valid YAML: {_yaml_reason(err)}", _line_of(err, raw))],
+        node, data = compose(raw)
+    except YAMLError as err:
+        return MetadataCheck(present, [MetadataProblem(f"not valid YAML: {reason(err)}", line_of(err, raw))],
                              "skip_specs" in raw)
     except RecursionError:  # defence in depth: the depth limit stops nesting long before this
         return MetadataCheck(present, [MetadataProblem(f"nested more than {MAX_DEPTH} levels deep")],
