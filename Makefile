@@ -158,7 +158,7 @@ lint: venv
 # The benchmarks (several minutes on 2 cores); each prints its report and keeps it in bench/results/,
 # summarised by hand in bench/RESULTS.md. The reference CLI comes from bench/reference/'s npm lock.
 bench: venv
-	$(BIN)/python bench/validate_speed.py --output bench/results/validate_speed.txt
+	$(BIN)/python bench/validate_speed.py --sizes 500,2000,5000 --output bench/results/validate_speed.txt
 	$(BIN)/python bench/runtime_overhead.py --output bench/results/runtime_overhead.txt
 	$(BIN)/python bench/site_speed.py --output bench/results/site_speed.txt
 	$(BIN)/python bench/scrub_speed.py

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """specledger vs the reference CLI (OpenSpec 1.13.2) on the same large repository, in one run.
 
-    python bench/validate_speed.py [--rounds 5] [--changes 500] [--specs 200] [--output FILE]
+    python bench/validate_speed.py [--rounds 5] [--sizes 500,2000,5000 | --changes 500 --specs 200]
+                                   [--output FILE]
 
 Generates the repository with shared/bench/gen_large.py (``$SPECLEDGER_SHARED``, which `make`
 exports, or ../shared beside the repository), installs the reference CLI with ``npm ci`` from the
@@ -47,14 +48,6 @@ SHARED = Path(os.environ.get("SPECLEDGER_SHARED") or REPO.parent / "shared")
 REFERENCE_LOCK_DIR = REPO / "bench" / "reference"
 REFERENCE_DIR = REPO / "bench" / ".reference"
 REFERENCE_VERSION = "1.13.2"
-COMMANDS = [
-    ["validate", "--all", "--json"],
-    ["validate", "--all", "--strict", "--json"],
-    ["validate", "--specs", "--strict", "--json"],
-    ["validate", "change-0000", "--strict", "--json"],
-    ["list", "--json"],
-    ["list", "--specs", "--json"],
-]
 # Only this finding of specledger's may explain a verdict the reference does not share.
 DELIBERATE = {"change-overlap"}
 
@@ -117,9 +110,11 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], reduce: Callable[[
         if stderr.strip():
             raise RunFailed("wrote on stderr")
         try:
-            data = json.loads(stdout)
+            data = json.loads(stdout) if reduce is not version_answer else stdout.strip()
         except ValueError:
             raise RunFailed(f"exit code {proc.returncode}, stdout is not JSON") from None
+        if not data:
+            raise RunFailed(f"exit code {proc.returncode}, nothing on stdout")
         answer = reduce(data, proc.returncode)
     except (RunFailed, KeyError, TypeError) as exc:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
@@ -173,12 +168,105 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}x [{min(values):.2f}-{max(values):.2f}]"
 
 
+@dataclass(frozen=True)
+class Command:
+    """One row of the table: the reference's arguments, and ours per variant (cold, warm)."""
+
+    label: str
+    ref: list[str]
+    ours: dict[str, list[str]]
+    validate: bool
+    sizes: str = "all"  # "all", or "first": only at the first (smallest) size
+
+
+COMMANDS_BY_SIZE = [
+    Command("validate --all --strict --json", ["validate", "--all", "--strict", "--json"],
+            {"cold": ["validate", "--all", "--strict", "--json", "--no-cache"],
+             "warm": ["validate", "--all", "--strict", "--json"]}, True),
+    Command("validate --all --json", ["validate", "--all", "--json"],
+            {"cold": ["validate", "--all", "--json", "--no-cache"], "warm": ["validate", "--all", "--json"]},
+            True, "first"),
+    Command("validate --specs --strict --json", ["validate", "--specs", "--strict", "--json"],
+            {"cold": ["validate", "--specs", "--strict", "--json", "--no-cache"]}, True, "first"),
+    Command("validate change-0000 --strict --json", ["validate", "change-0000", "--strict", "--json"],
+            {"cold": ["validate", "change-0000", "--strict", "--json"]}, True),
+    Command("list --json", ["list", "--json"], {"cold": ["list", "--json"]}, False),
+    Command("list --specs --json", ["list", "--specs", "--json"], {"cold": ["list", "--specs", "--json"]}, False,
+            "first"),
+    Command("--version", ["--version"], {"cold": ["--version"]}, False, "first"),
+]
+
+
+def version_answer(_data: Any, code: int) -> dict[str, Any]:
+    if code != 0:
+        raise RunFailed(f"exit code {code}")
+    return {}
+
+
+def compile_bytecode(ours: Path) -> None:
+    """Byte-compile the installed package, as ``pip install`` does: a development install run with
+    PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run and be timed so."""
+    package = subprocess.run([str(ours.parent / "python"), "-c", "import specledger, os; "
+                              "print(os.path.dirname(specledger.__file__))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([str(ours.parent / "python"), "-m", "compileall", "-q", package], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def measure(command: Command, root: Path, env: dict[str, str], ref: Path, ours: Path, rounds: int,
+            say: Report) -> int:
+    """Time one row at one size; returns the number of unexplained differences between the tools."""
+    reduce: Callable[[Any, int], dict[str, Any]] = (
+        version_answer if command.ref == ["--version"] else validate_answer if command.validate else list_answer)
+    tools = {"ref": [str(ref), *command.ref]} | {name: [str(ours), *argv] for name, argv in command.ours.items()}
+    warm = {name: run_once(argv, root, env, reduce) for name, argv in tools.items()}
+    runs: dict[str, list[Run]] = {name: [] for name in tools}
+    ratios: dict[str, list[float]] = {name: [] for name in command.ours}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in command.ours}
+    for round_no in range(1, rounds + 1):
+        order = list(tools) if round_no % 2 else list(reversed(tools))
+        for name in order:
+            run = run_once(tools[name], root, env, reduce)
+            if run.answer != warm[name].answer:
+                raise RunFailed(f"{command.label}: {name} answered differently in round {round_no}")
+            runs[name].append(run)
+        for name in command.ours:
+            ratios[name].append(runs["ref"][-1].seconds / runs[name][-1].seconds)
+            cpu_ratios[name].append(runs["ref"][-1].cpu / runs[name][-1].cpu)
+    med = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
+    rss = {name: max(r.rss_kib for r in rs) / 1024 for name, rs in runs.items()}
+    for name in command.ours:
+        label = command.label + (f" ({name})" if len(command.ours) > 1 else "")
+        say(f"{label:<45} {med['ref']:>8.2f}s {med[name]:>9.2f}s  {spread(ratios[name]):<20} "
+            f"{spread(cpu_ratios[name]):<20} {rss['ref']:>7.0f} / {rss[name]:<7.0f}")
+        say("    wall ratio per round: " + ", ".join(f"{r:.2f}" for r in ratios[name])
+            + "; CPU: " + ", ".join(f"{r:.2f}" for r in cpu_ratios[name]))
+    if reduce is version_answer:
+        return 0
+    unexplained = 0
+    for name in command.ours:
+        total, differ, explained = compare(warm["ref"].answer, warm[name].answer, command.validate)
+        unexplained += differ - explained
+        what = "verdicts" if command.validate else "counts"
+        say(f"    {name}: {what} differ on {differ} of {total} items" +
+            (f" ({explained} only through specledger's cross-change overlap warning)" if explained else ""))
+    return unexplained
+
+
 def main() -> int:
-    """Generate the repository, measure every command interleaved, print and record the table."""
+    """Generate the repositories, measure every command interleaved, print and record the tables."""
     ap = repo_arguments(__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=None,
+                    help="comma-separated numbers of changes (specs: 0.4 per change, as the generator's "
+                    "default ratio), e.g. 500,2000,5000; default: --changes and --specs")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    try:
+        sizes = ([(int(n), int(n) * 2 // 5) for n in args.sizes.split(",")] if args.sizes
+                 else [(args.changes, args.specs)])
+    except ValueError:
+        ap.error("--sizes takes comma-separated whole numbers, e.g. 500,2000,5000")
     generator = SHARED / "bench" / "gen_large.py"
     if not generator.is_file():
         print(f"missing {generator}: set SPECLEDGER_SHARED (make passes SHARED) or put shared/ beside the "
@@ -189,51 +277,35 @@ def main() -> int:
         return 2
     ours = Path(sys.executable).parent / "spec"
     ref = reference_bin()
+    compile_bytecode(ours)
     env = dict(os.environ, OPENSPEC_TELEMETRY="0", DO_NOT_TRACK="1", NO_COLOR="1", CI="1")
+    env.pop("SPECLEDGER_NO_CACHE", None)
+    env.pop("SPECLEDGER_JOBS", None)
     say = Report(args.output)
 
     unexplained = 0
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            root = Path(tmp) / "large"
-            subprocess.run([sys.executable, str(generator), str(root), "--changes", str(args.changes),
-                            "--specs", str(args.specs)], check=True, stdout=subprocess.DEVNULL)
-            files = sum(len(f) for _, _, f in os.walk(root))
-            size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-            say(machine())
-            say(f"repository: {args.changes} changes, {args.specs} specs, {files} files, {size / 1e6:.1f} MB; "
-                f"1 warm-up + {args.rounds} interleaved rounds per command")
-            say("ratio = reference / specledger per round, of wall time and of CPU time (user+system):")
-            say("median [min-max] over the rounds; times are medians")
-            say()
-            say(f"{'command':<38} {'reference':>9} {'specledger':>10}  {'wall ratio':<20} {'CPU ratio':<20} "
-                f"{'RSS MiB ref/ours':>16}")
-            for command in COMMANDS:
-                reduce = validate_answer if command[0] == "validate" else list_answer
-                tools = {"ref": [str(ref), *command], "ours": [str(ours), *command]}
-                runs: dict[str, list[Run]] = {"ref": [], "ours": []}
-                warm = {name: run_once(argv, root, env, reduce) for name, argv in tools.items()}
-                ratios, cpu_ratios = [], []
-                for round_no in range(1, args.rounds + 1):
-                    order = ("ref", "ours") if round_no % 2 else ("ours", "ref")
-                    for name in order:
-                        run = run_once(tools[name], root, env, reduce)
-                        if run.answer != warm[name].answer:
-                            raise RunFailed(f"{' '.join(command)}: {name} answered differently in round {round_no}")
-                        runs[name].append(run)
-                    ratios.append(runs["ref"][-1].seconds / runs["ours"][-1].seconds)
-                    cpu_ratios.append(runs["ref"][-1].cpu / runs["ours"][-1].cpu)
-                med = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
-                rss = {name: max(r.rss_kib for r in rs) / 1024 for name, rs in runs.items()}
-                say(f"{' '.join(command):<38} {med['ref']:>8.2f}s {med['ours']:>9.2f}s  {spread(ratios):<20} "
-                    f"{spread(cpu_ratios):<20} {rss['ref']:>7.0f} / {rss['ours']:<7.0f}")
-                say("    wall ratio per round: " + ", ".join(f"{r:.2f}" for r in ratios)
-                    + "; CPU: " + ", ".join(f"{r:.2f}" for r in cpu_ratios))
-                total, differ, explained = compare(warm["ref"].answer, warm["ours"].answer, command[0] == "validate")
-                unexplained += differ - explained
-                what = "verdicts" if command[0] == "validate" else "counts"
-                say(f"    {what} differ on {differ} of {total} items" +
-                    (f" ({explained} only through specledger's cross-change overlap warning)" if explained else ""))
+        say(machine())
+        say(f"1 warm-up + {args.rounds} interleaved rounds per command (the reference, specledger cold, "
+            "specledger warm, in turn; reversed every other round)")
+        say("cold: --no-cache (every item checked); warm: the cache left by the warm-up run (same files)")
+        say("ratio = reference / specledger per round, of wall time and of CPU time (user+system):")
+        say("median [min-max] over the rounds; times are medians")
+        for index, (changes, specs) in enumerate(sizes):
+            with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+                root = Path(tmp) / "large"
+                subprocess.run([sys.executable, str(generator), str(root), "--changes", str(changes),
+                                "--specs", str(specs)], check=True, stdout=subprocess.DEVNULL)
+                files = sum(len(f) for _, _, f in os.walk(root))
+                size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+                say()
+                say(f"## {changes} changes, {specs} specs ({files} files, {size / 1e6:.1f} MB)")
+                say(f"{'command':<45} {'reference':>9} {'specledger':>10}  {'wall ratio':<20} {'CPU ratio':<20} "
+                    f"{'RSS MiB ref/ours':>16}")
+                for command in COMMANDS_BY_SIZE:
+                    if command.sizes == "first" and index:
+                        continue
+                    unexplained += measure(command, root, env, ref, ours, args.rounds, say)
         if unexplained:
             say(f"benchmark failed: {unexplained} difference(s) between the tools are not explained by the "
                 "overlap warning")
