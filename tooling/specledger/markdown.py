@@ -82,6 +82,9 @@ class Document:
     newline: str = "\n"  # the file's own line ending ("\n", "\r\n" or "\r")
     had_bom: bool = False
     _tree: Section | None = field(default=None, repr=False)
+    # 0-based indexes of the lines outside fences that start with "#": every heading-like pattern
+    # the readers look for starts with "#", so they scan these instead of every line
+    marks: list[int] = field(default_factory=list, repr=False)
 
     @property
     def tree(self) -> Section:
@@ -153,13 +156,13 @@ def parse(raw: str) -> Document:
                 for i in range(start, min(end, len(lines))):
                     fenced[i] = True
     headings = []
-    for index in [i for i, line in enumerate(lines) if line[:1] == "#"]:
-        if not fenced[index]:
-            line = lines[index]
-            match = HEADING_RE.match(line)
-            if match:
-                headings.append(Heading(len(match.group(1)), js_trim(match.group(2)), index + 1, line))
-    return Document(text, lines, fenced, headings, newline, had_bom)
+    marks = [i for i, line in enumerate(lines) if line[:1] == "#" and not fenced[i]]
+    for index in marks:
+        line = lines[index]
+        match = HEADING_RE.match(line)
+        if match:
+            headings.append(Heading(len(match.group(1)), js_trim(match.group(2)), index + 1, line))
+    return Document(text, lines, fenced, headings, newline, had_bom, marks=marks)
 
 
 def _build_tree(doc: Document) -> Section:

@@ -134,20 +134,15 @@ def split_requirements(doc: Document) -> SpecLayout:
 
 
 def _split_requirements(doc: Document) -> SpecLayout:
-    header = None
-    lines, fenced = doc.lines, doc.fenced
-    for i, line in enumerate(lines):
-        if line[:1] == "#" and not fenced[i] and REQUIREMENTS_SECTION_RE.match(line):
-            header = i
-            break
-    if header is None:
+    lines, marks = doc.lines, doc.marks  # every pattern here starts with "#": only marked lines can match
+    position = next((k for k, i in enumerate(marks) if REQUIREMENTS_SECTION_RE.match(lines[i])), None)
+    if position is None:
         return SpecLayout(None, len(lines), [], [])
+    header = marks[position]
     end = len(lines)
     starts: list[int] = []
-    for i in range(header + 1, len(lines)):
+    for i in marks[position + 1 :]:
         line = lines[i]
-        if line[:1] != "#" or fenced[i]:
-            continue  # every pattern below starts with "#"
         if H2_RE.match(line):
             end = i
             break

@@ -37,10 +37,8 @@ def _structure_findings(doc: Document, path: str) -> list[Finding]:
     found: list[Finding] = []
     layout = split_requirements(doc)
     first, last = (layout.header_index, layout.end_index) if layout.header_index is not None else (0, 0)
-    fenced, lines = doc.fenced, doc.lines
-    for i in [i for i, line in enumerate(lines) if line[:1] == "#"]:  # both patterns start with "#"
-        if fenced[i]:
-            continue
+    lines = doc.lines
+    for i in doc.marks:  # both patterns start with "#": only lines marked by the parser can match
         line = lines[i]
         if DELTA_HEADER_LINE_RE.match(line):
             found.append(error(
