@@ -83,6 +83,11 @@ class Workspace:
         ``known_dirs`` (for read-only runs that check many paths, such as ``spec validate``)
         remembers the folders already found not to be links, so each is looked at once.
         """
+        return Path(self.confined_path(path, what=what, allow_links=allow_links, known_dirs=known_dirs))
+
+    def confined_path(self, path: Path, *, what: str = "path", allow_links: bool = True,
+                      known_dirs: set[str] | None = None) -> str:
+        """``confine``, giving the resolved path as a string (for checks that need no ``Path``)."""
         try:
             absolute = os.path.abspath(path)
             real = self._realpath(absolute, known_dirs)
@@ -103,7 +108,7 @@ class Workspace:
                 code="path_outside_workspace",
                 hint="replace the symbolic link on the way with a real folder or file",
             )
-        return Path(real)
+        return real
 
     def _realpath(self, absolute: str, known_dirs: set[str] | None = None) -> str:
         """``os.path.realpath(absolute)``, looking only at the components below the root.

@@ -130,7 +130,7 @@ def archive_path_problems(
 
     def confined(path: Path, what: str) -> bool:
         try:
-            workspace.confine(path, what=what, allow_links=False, known_dirs=known_dirs)
+            workspace.confined_path(path, what=what, allow_links=False, known_dirs=known_dirs)
         except UnsafePathError as err:
             problems.append(err)
             return False
@@ -147,9 +147,10 @@ def archive_path_problems(
 
     once(("journal",), lambda: confined(workspace.changes_dir / JOURNAL_NAME, "the archive journal"))
     confined(workspace.change_dir(change), f"change folder '{change}'")
-    if ("name_max", target.parent) not in memo:
-        memo[("name_max", target.parent)] = name_max(target.parent)
-    limit = memo[("name_max", target.parent)]
+    folder = os.path.dirname(target)
+    if ("name_max", folder) not in memo:
+        memo[("name_max", folder)] = name_max(target.parent)
+    limit = memo[("name_max", folder)]
     size = len(target.name.encode("utf-8", "surrogateescape"))
     if size > limit:
         problems.append(SpecledgerError(
@@ -166,8 +167,6 @@ def archive_path_problems(
             code="archive_target_exists",
             hint="rename or remove the existing archived change first",
         ))
-    places = [(workspace.spec_path(spec_id), f"spec '{spec_id}'") for spec_id in spec_ids]
-    places += [(path, f"generated file {workspace.rel(path)}") for path in outputs]
     def place(path: Path, what: str) -> None:
         if not confined(path, what):
             return
@@ -180,8 +179,14 @@ def archive_path_problems(
                     code="archive_working_file_exists",
                 ))
 
-    for path, what in places:
-        once(("place", path, what), lambda path=path, what=what: place(path, what))  # type: ignore[misc]
+    # each place is named uniquely by its description, so that is the memo's key (no path is
+    # built for a place already checked)
+    for spec_id in spec_ids:
+        what = f"spec '{spec_id}'"
+        once(("place", what), lambda s=spec_id, w=what: place(workspace.spec_path(s), w))  # type: ignore[misc]
+    for path in outputs:
+        what = f"generated file {workspace.rel(path)}"
+        once(("place", what), lambda p=path, w=what: place(p, w))  # type: ignore[misc]
     return problems
 
 
