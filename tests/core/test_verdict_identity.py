@@ -63,6 +63,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.scenario("validation", "Cached, parallel and fresh runs agree")
 @pytest.mark.parametrize("args", [("--all", "--strict"), ("--changes",), ("--specs",)])
 def test_generated_repository_same_findings_every_way(generated: Path, args: tuple[str, ...]) -> None:
     answers = every_way(generated, *args)
@@ -75,6 +76,7 @@ def test_generated_repository_same_findings_every_way(generated: Path, args: tup
 
 
 @pytest.mark.slow
+@pytest.mark.scenario("validation", "An edit after a warm run is seen")
 def test_edits_after_a_warm_run_are_seen(generated: Path) -> None:
     """The cache is keyed by content: a change's own files, and the main specs it merges into."""
     every_way(generated, "--all")
@@ -97,6 +99,7 @@ def test_edits_after_a_warm_run_are_seen(generated: Path) -> None:
     assert {(i["type"], i["id"]): i["valid"] for i in data["items"]}[("change", "change-0003")]
 
 
+@pytest.mark.scenario("validation", "Cached, parallel and fresh runs agree")
 @pytest.mark.parametrize("tree", CASES, ids=[p.parent.name for p in CASES])
 def test_conformance_trees_same_findings_every_way(tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "tree"
@@ -105,6 +108,7 @@ def test_conformance_trees_same_findings_every_way(tree: Path, tmp_path: Path) -
     assert_all_equal(answers)
 
 
+@pytest.mark.scenario("validation", "A cache that came with the checkout is ignored")
 def test_a_cache_that_came_with_the_checkout_is_not_trusted(tmp_path: Path) -> None:
     """A forged cache (one that says a broken change is fine) committed into a repository is ignored."""
     first = tmp_path / "first"

@@ -284,13 +284,24 @@ def _link_key(ref: ScenarioRef) -> str:
     return f"{ref.capability} / {ref.scenario}"
 
 
-def links_data(report: CoverageReport) -> dict[str, Any]:
-    """The links file for ``--confirm``: every current link, at the scenario text of today."""
-    links = sorted(
-        ({"test": link.test, "scenario": _link_key(entry.ref), "fingerprint": entry.ref.fingerprint}
-         for entry in report.scenarios for link in entry.links),
-        key=lambda item: (item["scenario"], item["test"]),
-    )
+def links_data(report: CoverageReport, previous: dict[tuple[str, str], str] | None = None,
+               ran: set[str] | None = None) -> dict[str, Any]:
+    """The links file for ``--confirm``: every link of the run, at the scenario text of today.
+
+    With ``previous`` (the links file as it was) and ``ran`` (the tests in the run record), the
+    links of tests that did not run are kept as they were, so that confirming after running a
+    few tests does not forget the others; only links to scenarios that no longer exist go.
+    """
+    fresh = {(link.test, _link_key(entry.ref)): entry.ref.fingerprint
+             for entry in report.scenarios for link in entry.links}
+    if previous is not None and ran is not None:
+        existing = {_link_key(entry.ref) for entry in report.scenarios}
+        for (test, scenario), fingerprint in previous.items():
+            if test not in ran and scenario in existing:
+                fresh.setdefault((test, scenario), fingerprint)
+    links = sorted(({"test": test, "scenario": scenario, "fingerprint": fingerprint}
+                    for (test, scenario), fingerprint in fresh.items()),
+                   key=lambda item: (item["scenario"], item["test"]))
     return {"format": LINKS_FORMAT, "links": links}
 
 

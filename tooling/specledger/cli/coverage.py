@@ -68,7 +68,8 @@ def _render_text(report: CoverageReport, fail_under: float | None) -> None:
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="N",
               help="Exit 1 when fewer than N percent of the scenarios are covered.")
 @click.option("--confirm", is_flag=True,
-              help=f"Record every current link at today's scenario text in {LINKS_FILE} (clears suspect links).")
+              help=f"Record the links of the tests in the run record at today's scenario text in {LINKS_FILE} "
+              "(clears their suspect links; links of tests that did not run are kept).")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @handles_errors
 def coverage_command(source: Path | None, fail_under: float | None, confirm: bool, as_json: bool) -> None:
@@ -88,18 +89,21 @@ def coverage_command(source: Path | None, fail_under: float | None, confirm: boo
     workspace = open_workspace()
     run_path = source if source is not None else workspace.root / DEFAULT_RUN
     links_path = workspace.root / LINKS_FILE
-    report = coverage(build_index(workspace), load_run(run_path), load_links(links_path))
+    run = load_run(run_path)
+    previous = load_links(links_path)
+    report = coverage(build_index(workspace), run, previous)
     if confirm:
         from specledger.fsio import replace_atomically
 
         target = workspace.confine(links_path, what=LINKS_FILE, allow_links=False)
-        data = json.dumps(links_data(report), indent=1, sort_keys=True) + "\n"
+        confirmed = links_data(report, previous, {nodeid for nodeid, _, _ in run})
+        data = json.dumps(confirmed, indent=1, sort_keys=True) + "\n"
         try:
             replace_atomically(target, data.encode("utf-8"))
         except OSError as err:
             raise SpecledgerError(f"cannot write it: {err.strerror or err}", path=LINKS_FILE,
                                   code="coverage_write_failed") from err
-        click.echo(f"confirmed {len(links_data(report)['links'])} link(s) in {LINKS_FILE}", err=True)
+        click.echo(f"confirmed {len(confirmed['links'])} link(s) in {LINKS_FILE}", err=True)
         report = coverage(build_index(workspace), load_run(run_path), load_links(links_path))
     if as_json:
         click.echo(json.dumps({"coverage": _report_data(report), "root": root_data(workspace)}, indent=2))
