@@ -169,3 +169,31 @@ def test_a_linked_cache_folder_is_left_alone(tmp_path: Path) -> None:
     (root / ".specledger_cache").unlink()
     assert validate(root, "--all") == (code, data)
     assert (root / ".specledger_cache" / "validate.json").is_file()  # a real folder is used
+
+
+def test_a_cache_write_that_fails_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk in the middle of writing the cache: no temporary file stays, and no error."""
+    from specledger import cache as cache_module
+    from specledger.cache import Entry, ValidationCache
+    from specledger.workspace import find_workspace
+
+    spec = tmp_path / "openspec" / "specs" / "cap" / "spec.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("# cap\n\n## Purpose\nshort\n\n## Requirements\n")
+    cache = ValidationCache.open(find_workspace(tmp_path))
+    assert cache is not None
+    key = cache.spec_key("cap")
+    assert key is not None
+    cache.put(key, Entry([], [], [], []))
+    real_write = cache_module._write_new
+
+    def write_then_fail(path: Path, data: bytes) -> None:
+        if path.name.startswith(".validate.json."):
+            real_write(path, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(cache_module, "_write_new", write_then_fail)
+    cache.save(keep_others=False)  # no exception
+    left = sorted(p.name for p in (tmp_path / ".specledger_cache").iterdir())
+    assert left == [".gitignore", "CACHEDIR.TAG", "key"]

@@ -35,6 +35,7 @@ Where, and why it can be trusted
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -294,11 +295,12 @@ class ValidationCache:
             data = json.dumps(header).encode() + b"\n" + payload
             self.ws.confine(self.folder / CACHE_FILE, what="the validation cache", allow_links=False)
             temp = self.folder / f".{CACHE_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
-            _write_new(temp, data)
             try:
+                _write_new(temp, data)
                 os.replace(temp, self.folder / CACHE_FILE)
             except OSError:
-                os.unlink(temp)
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)  # a full disk leaves no half-written temporary file behind
                 raise
         except (OSError, UnsafePathError, ValueError):
             return  # a cache is an optimisation: a tree we cannot write to is not an error
