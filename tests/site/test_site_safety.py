@@ -65,6 +65,26 @@ def test_rebuild_removes_only_pages_it_wrote(repo: Repo) -> None:
     assert "changes/add-webhooks.html" not in (site / MANIFEST).read_text(encoding="utf-8")
 
 
+def test_first_build_appears_whole_and_rebuilds_keep_what_is_not_theirs(repo: Repo) -> None:
+    old_umask = os.umask(0o077)  # pages are world-readable whatever the umask
+    try:
+        site = repo.build("--out", "public/review")
+    finally:
+        os.umask(old_umask)
+    assert sorted(p.name for p in (repo.root / "public").iterdir()) == ["review"]  # no temporary folder left
+    pages = [p for p in site.rglob("*") if p.is_file()]
+    assert len(pages) > 5 and {p.stat().st_mode & 0o777 for p in pages} == {0o644}
+    index = site / "index.html"
+    index.chmod(0o600)
+    (repo.root / "openspec/changes/add-webhooks/proposal.md").write_text(
+        "## Why\nWebhooks, now with a reason long enough to pass.\n\n## What Changes\n- more\n", encoding="utf-8")
+    result = repo.run("docs", "build", "--out", "public/review")
+    assert result.exit_code == 0 and "0 removed" in result.stderr
+    assert 0 < int(result.stderr.split("spec: ")[1].split()[0]) < len(pages)  # only the pages that changed
+    assert index.stat().st_mode & 0o777 == 0o600
+    assert not [p for p in site.rglob("*.tmp")]
+
+
 def test_bad_input_becomes_findings_on_the_pages(repo: Repo) -> None:
     root = repo.root
     (root / "openspec/specs/broken").mkdir()

@@ -1,14 +1,19 @@
 """Gather what the site shows from the core: validator reports, archive plans and history.
 
 Nothing here reads a spec or a delta on its own: specs and deltas come from the ``Validator``
-(which read them once to validate), redlines from ``build_plan`` handed that same validator,
-history from ``specledger.history``. The only files read here are a change's proposal, design
-and tasks, for display.
+(which read them once to validate), archive plans from ``Validator.bulk(plans=True)`` (built
+where each change was validated), history from ``specledger.history``. The only files read here
+are a change's proposal, design and tasks, for display.
+
+``collect`` gathers what every page needs; what a change's own page needs (its texts, deltas
+and redlines) is made by ``change_parts`` when that page is rendered, so that a large site makes
+it in the page-rendering worker processes instead of in this one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from specledger.archive.plan import ArchivePlan, build_plan
@@ -16,7 +21,7 @@ from specledger.errors import SpecledgerError
 from specledger.findings import Finding, Level
 from specledger.history import History, build_history
 from specledger.markdown import Document
-from specledger.model import Block, Delta
+from specledger.model import Block
 from specledger.parse.blocks import split_requirements
 from specledger.parse.files import UnreadableFile, read_markdown
 from specledger.parse.proposal import read_proposal
@@ -54,12 +59,10 @@ class SpecInfo:
 class OpenChange:
     name: str
     rel: str
-    texts: ChangeTexts
+    folder: Path
     findings: list[Finding]
-    deltas: list[DeltaFile]
-    skip_specs: bool = False
+    plan: ArchivePlan | None = None
     plan_problem: str | None = None  # why archive would refuse, when it would
-    redlines: list[Redline] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -69,11 +72,25 @@ class OpenChange:
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.level is Level.WARNING)
 
+    @property
+    def skip_specs(self) -> bool:
+        return self.plan is not None and self.plan.skip_specs
+
+    def redline_specs(self) -> list[str]:
+        """The specs this change's redlines show, in the plan's order."""
+        return [update.spec_id for update in self.plan.specs] if self.plan is not None else []
+
+
+@dataclass
+class ChangeParts:
+    """What an open change's own page shows: its texts, its deltas and its redlines."""
+
+    texts: ChangeTexts
+    deltas: list[DeltaFile]
+    redlines: list[Redline]
+
     def touched_specs(self) -> list[str]:
         return sorted({d.id for d in self.deltas})
-
-    def delta_for(self, spec_id: str) -> Delta | None:
-        return next((d.delta for d in self.deltas if d.id == spec_id), None)
 
 
 @dataclass
@@ -81,6 +98,7 @@ class SiteData:
     """Everything the pages are made from, sorted."""
 
     workspace: Workspace
+    validator: Validator  # holds what it read; asked again for each change's deltas
     specs: list[SpecInfo]
     changes: list[OpenChange]
     history: History
@@ -128,28 +146,36 @@ def _spec_info(validator: Validator, spec_id: str, report: ItemReport) -> SpecIn
 def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenChange:
     ws = validator.ws
     folder = ws.change_dir(name)
-    deltas, _ = validator.delta_files(name)
-    change = OpenChange(name, ws.rel(folder), change_texts(folder, name), report.findings, deltas)
-    plan: ArchivePlan | None = None
+    change = OpenChange(name, ws.rel(folder), folder, report.findings)
     known = validator.plans.get(name)
     if isinstance(known, str):
         change.plan_problem = known
     elif known is not None:
-        plan = known
+        change.plan = known
     else:
         try:
-            plan = build_plan(ws, name, validator=validator)
+            change.plan = build_plan(ws, name, validator=validator)
         except SpecledgerError as err:
             change.plan_problem = err.message
-    if plan is not None:
-        change.skip_specs = plan.skip_specs
-        for update in plan.specs:
-            try:
-                current = validator.main_doc(update.spec_id)
-            except UnreadableFile:
-                current = None
-            change.redlines.append(redline(update, change.delta_for(update.spec_id), current))
     return change
+
+
+def change_parts(validator: Validator, change: OpenChange, docs: Mapping[str, Document | None]) -> ChangeParts:
+    """A change's texts, deltas and redlines (one per spec its archive plan touches, in plan order).
+
+    The deltas come from ``validator``, which reads them now unless it validated the change
+    itself (a large run validates in worker processes). ``docs`` holds the main specs as the
+    validator parsed them, by id; a redline whose spec is not among them parses the plan's old
+    text itself.
+    """
+    texts = change_texts(change.folder, change.name)
+    deltas, _ = validator.delta_files(change.name)
+    redlines = []
+    if change.plan is not None:
+        for update in change.plan.specs:
+            delta = next((d.delta for d in deltas if d.id == update.spec_id), None)
+            redlines.append(redline(update, delta, docs.get(update.spec_id)))
+    return ChangeParts(texts, deltas, redlines)
 
 
 def collect(workspace: Workspace) -> SiteData:
@@ -159,7 +185,8 @@ def collect(workspace: Workspace) -> SiteData:
     by_key = {(r.type, r.id): r for r in reports}
     specs = [_spec_info(validator, s, by_key[("spec", s)]) for s in workspace.spec_ids()]
     changes = [_open_change(validator, n, by_key[("change", n)]) for n in workspace.change_names()]
-    return SiteData(workspace, specs, changes, build_history(validator))
+    return SiteData(workspace, validator, specs, changes, build_history(validator))
 
 
-__all__ = ["ChangeTexts", "OpenChange", "SiteData", "SpecInfo", "change_texts", "collect"]
+__all__ = ["ChangeParts", "ChangeTexts", "OpenChange", "SiteData", "SpecInfo", "change_parts", "change_texts",
+           "collect"]

@@ -16,6 +16,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from specledger.site.simple_markdown import Block, simple_blocks
+
 # Linear-time: alternatives of single character classes, each repeated greedily.
 _TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 _SLUG_DROP_RE = re.compile(r"[^\w]+")
@@ -62,56 +64,78 @@ def _shift_headings(tokens: list[Token], shift: int) -> None:
             token.tag = f"h{min(6, int(token.tag[1:]) + shift)}"
 
 
-def markdown_html(text: str, *, shift: int = 0) -> Markup:
-    """``text`` (markdown) as HTML, with any raw HTML in it escaped.
+def markdown_blocks(text: str, *, shift: int = 0) -> list[Block]:
+    """``text`` (markdown) as its top-level blocks of HTML, with any raw HTML in it escaped.
 
     ``shift`` lowers every heading by that many levels, so a document's ``#`` title sits under
-    the page's own headings.
+    the page's own headings. A plain document is written by ``simple_blocks``, any other by
+    :func:`markdown_it_blocks`; the bytes are the same.
+    """
+    simple = simple_blocks(text, shift)
+    return simple if simple is not None else markdown_it_blocks(text, shift=shift)
+
+
+def markdown_it_blocks(text: str, *, shift: int = 0) -> list[Block]:
+    """:func:`markdown_blocks` by markdown-it, whatever the document.
+
+    Each top-level block is rendered on its own, which gives the bytes rendering the whole token
+    stream gives: the renderer only looks across a block's edge at a hidden token, and no
+    top-level token is hidden.
     """
     parser = _parser_for(text)
     tokens = parser.parse(text)
     _mark_checkboxes(tokens)
     if shift:
         _shift_headings(tokens, shift)
-    return Markup(parser.renderer.render(tokens, parser.options, {}))
+    blocks: list[Block] = []
+    start = 0
+    for index, token in enumerate(tokens):
+        if index > start and token.level == 0 and token.nesting >= 0 and token.map is not None:
+            blocks.append(_block(parser, tokens[start:index]))
+            start = index
+    if start < len(tokens):
+        blocks.append(_block(parser, tokens[start:]))
+    return blocks
 
 
-def markdown_sections(text: str, starts: list[int]) -> list[list[Token]]:
-    """Parse ``text`` once and cut its tokens at the given 0-based line indices (ascending).
+def _block(parser: MarkdownIt, tokens: list[Token]) -> Block:
+    first = tokens[0]
+    heading = first.tag if first.type == "heading_open" else None
+    line = first.map[0] if first.map is not None else 0
+    return Block(line, heading, parser.renderer.render(tokens, parser.options, {}))
 
-    Returns ``len(starts) + 1`` token lists: what precedes ``starts[0]``, then one list per start.
-    A token belongs to the section in which its first line falls; parsing a whole spec once is
+
+def markdown_html(text: str, *, shift: int = 0) -> Markup:
+    """``text`` (markdown) as HTML, with any raw HTML in it escaped (see :func:`markdown_blocks`)."""
+    return blocks_html(markdown_blocks(text, shift=shift))
+
+
+def markdown_sections(text: str, starts: list[int]) -> list[list[Block]]:
+    """``text``'s blocks, cut at the given 0-based line indices (ascending).
+
+    Returns ``len(starts) + 1`` lists: what precedes ``starts[0]``, then one list per start. A
+    block belongs to the section in which its first line falls; parsing a whole spec once is
     much cheaper than parsing each requirement on its own.
     """
-    tokens = _parser_for(text).parse(text)
-    _mark_checkboxes(tokens)
-    sections: list[list[Token]] = [[] for _ in range(len(starts) + 1)]
+    sections: list[list[Block]] = [[] for _ in range(len(starts) + 1)]
     current = 0
-    for token in tokens:
-        if token.level == 0 and token.map is not None and token.nesting >= 0:
-            line = token.map[0]
-            while current < len(starts) and line >= starts[current]:
-                current += 1
-        sections[current].append(token)
+    for block in markdown_blocks(text):
+        while current < len(starts) and block.line >= starts[current]:
+            current += 1
+        sections[current].append(block)
     return sections
 
 
-def drop_leading_heading(tokens: list[Token], tag: str | None = None) -> list[Token]:
-    """``tokens`` without a first heading (of level ``tag`` when given): the page shows its own."""
-    if len(tokens) >= 3 and tokens[0].type == "heading_open" and (tag is None or tokens[0].tag == tag):
-        return tokens[3:]
-    return tokens
+def drop_leading_heading(blocks: list[Block], tag: str | None = None) -> list[Block]:
+    """``blocks`` without a first heading (of level ``tag`` when given): the page shows its own."""
+    if blocks and blocks[0].heading is not None and (tag is None or blocks[0].heading == tag):
+        return blocks[1:]
+    return blocks
 
 
-def render_tokens(tokens: list[Token], *, shift: int = 0) -> Markup:
-    """HTML for tokens from :func:`markdown_sections` (escaped as :func:`markdown_html` is)."""
-    if not tokens:
-        return Markup("")
-    if shift:
-        tokens = [t.copy() for t in tokens]
-        _shift_headings(tokens, shift)
-    parser = _parser()
-    return Markup(parser.renderer.render(tokens, parser.options, {}))
+def blocks_html(blocks: list[Block]) -> Markup:
+    """The HTML of blocks from :func:`markdown_blocks` (already escaped there)."""
+    return Markup("".join(block.html for block in blocks))
 
 
 def slug(text: str) -> str:
@@ -188,5 +212,5 @@ def whole_html(text: str, tag: str) -> Markup:
     return Markup(f"<{tag}>{escape(text)}</{tag}>")
 
 
-__all__ = ["Anchors", "drop_leading_heading", "markdown_html", "markdown_sections", "render_tokens", "slug", "tokens",
-           "whole_html", "word_diff_html"]
+__all__ = ["Anchors", "Block", "blocks_html", "drop_leading_heading", "markdown_blocks", "markdown_html",
+           "markdown_it_blocks", "markdown_sections", "slug", "tokens", "whole_html", "word_diff_html"]

@@ -3,22 +3,32 @@
 A build remembers the files it wrote in a manifest inside the output folder; the next build
 removes those it no longer produces (an archived change's old open-change page, say) and never
 touches any other file in the folder.
+
+A first build writes the whole site into a temporary folder beside the target and renames it
+into place: all or nothing. A rebuild writes only the pages whose bytes changed, each to a
+temporary file renamed over the old page, so a reader sees the old page or the new one. Nothing
+is fsynced (unlike ``specledger.fsio``, which archive and generate use): the site is a build
+output that the next build regenerates, and a page a power cut left short differs from what
+that build renders, so it is written again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
-from concurrent.futures import ThreadPoolExecutor
+import os
+import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from specledger.errors import SpecledgerError
-from specledger.fsio import replace_atomically
 from specledger.workspace import Workspace
 
 MANIFEST = ".specledger-site.json"
 DEFAULT_DIRNAME = "site"
-WRITE_THREADS = 16
+PAGE_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,7 @@ def default_out(workspace: Workspace) -> Path:
 def render_site(workspace: Workspace) -> dict[str, bytes]:
     """Every file of the site for ``workspace``, by path relative to the site folder."""
     from specledger.site.collect import collect
-    from specledger.site.pages import render_pages
+    from specledger.site.render import render_pages
 
     return render_pages(collect(workspace))
 
@@ -81,32 +91,109 @@ def _previous(out: Path) -> list[str]:
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` (which must not exist) holding ``data``, with the mode of every page."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PAGE_MODE)
+    try:
+        os.fchmod(fd, PAGE_MODE)  # whatever the umask: the same site, the same files
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` under ``root``, a fresh folder of our own, creating subfolders as needed."""
+    made = {root}
+    for rel, data in files.items():
+        path = root / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        _write_new(path, data)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Replace (or create) ``path`` by a rename, keeping an existing file's permission bits."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = PAGE_MODE
+    tmp = _temp_name(path)
+    try:
+        _write_new(tmp, data)
+        if mode != PAGE_MODE:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _manifest(files: dict[str, bytes]) -> bytes:
+    return json.dumps({"files": sorted(files)}, indent=1).encode("utf-8") + b"\n"
+
+
+def _first_build(folder: Path, files: dict[str, bytes]) -> None:
+    """Write the whole site beside ``folder`` and rename it into place."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = _temp_name(folder)
+    os.mkdir(staging)
+    try:
+        _write_tree(staging, {**files, MANIFEST: _manifest(files)})
+        os.rename(staging, folder)
+    except BaseException as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError) and err.errno in (errno.EEXIST, errno.ENOTEMPTY) and folder.exists():
+            raise SpecledgerError("the site folder was created by something else during the build",
+                                  code="site_write_failed", hint="build again") from err
+        raise
+
+
 def write_site(workspace: Workspace, files: dict[str, bytes], out: Path) -> BuildResult:
     """Write ``files`` under ``out``; every target is confined before the first write."""
     folder = check_out_dir(workspace, out)
+    for rel in files:
+        if rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/")):
+            raise ValueError(f"not a plain relative page path: {rel!r}")  # a bug, not a user's input
     targets = {rel: workspace.confine(folder / rel, what="a site page") for rel in sorted(files)}
+    manifest_path = workspace.confine(folder / MANIFEST, what="the site manifest")
+    if not folder.exists():
+        try:
+            _first_build(folder, files)
+        except OSError as err:
+            raise _write_failed(workspace, err) from err
+        return BuildResult(folder, tuple(targets), 0, ())
     stale = sorted(set(_previous(folder)) - set(files))
     stale_paths = {rel: workspace.confine(folder / rel, what="an old site page") for rel in stale}
-    manifest_path = workspace.confine(folder / MANIFEST, what="the site manifest")
     pending = [rel for rel, target in targets.items() if not _same_bytes(target, files[rel])]
     try:
-        # Each replace waits on two fsyncs; overlapping them is what makes a full build fast.
-        # Every file is still written whole and atomically, so the order does not matter.
-        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-            for done in [pool.submit(replace_atomically, targets[rel], files[rel]) for rel in pending]:
-                done.result()
+        for rel in pending:
+            _replace(targets[rel], files[rel])
         removed = []
         for rel, path in stale_paths.items():
             if path.is_file() and folder in path.parents:
                 path.unlink()
                 removed.append(rel)
-        manifest = json.dumps({"files": sorted(files)}, indent=1).encode("utf-8") + b"\n"
-        replace_atomically(manifest_path, manifest)
+        manifest = _manifest(files)
+        if not _same_bytes(manifest_path, manifest):
+            _replace(manifest_path, manifest)
     except OSError as err:
-        raise SpecledgerError(f"cannot write the site: {err.strerror or err}",
-                              path=workspace.rel(Path(err.filename)) if err.filename else None,
-                              code="site_write_failed") from err
+        raise _write_failed(workspace, err) from err
     return BuildResult(folder, tuple(pending), len(targets) - len(pending), tuple(removed))
+
+
+def _write_failed(workspace: Workspace, err: OSError) -> SpecledgerError:
+    return SpecledgerError(f"cannot write the site: {err.strerror or err}",
+                           path=workspace.rel(Path(err.filename)) if err.filename else None,
+                           code="site_write_failed")
 
 
 def build_site(workspace: Workspace, out: Path | None = None) -> BuildResult:

@@ -1,38 +1,31 @@
-"""Shape the site's data for the templates and render every page in memory.
+"""Shape the site's data for the templates: one context per page.
 
 Templates get pre-shaped, sorted data (hrefs computed here, relative to the page, so the site
-works from ``file://``); they only lay it out. Rendering returns ``{relative path: bytes}`` and
-writes nothing.
+works from ``file://``); they only lay it out. ``specledger.site.render`` renders them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 
 from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
-from specledger.model import Delta
 from specledger.parse.blocks import split_requirements
-from specledger.site.collect import OpenChange, SiteData, SpecInfo, change_texts
+from specledger.site.collect import ChangeParts, OpenChange, SiteData, SpecInfo, change_texts
 from specledger.site.markup import (
     Anchors,
+    blocks_html,
     drop_leading_heading,
     markdown_html,
     markdown_sections,
-    render_tokens,
     slug,
 )
 from specledger.site.redline import recorded_entries
 
-TEMPLATE_PACKAGE = "specledger"
-TEMPLATE_DIR = "templates/site"
 STYLESHEET = "style.css"
 
 
@@ -54,23 +47,6 @@ def href(page: str, target: str, anchor: str | None = None) -> str:
     # again is always right, and much cheaper than posixpath.relpath on thousands of links.
     rel = "../" * page.count("/") + target
     return quote(rel) + (f"#{quote(anchor)}" if anchor else "")
-
-
-@cache
-def environment() -> jinja2.Environment:
-    """The site's jinja2 environment: packaged templates, autoescape on, undefined is an error."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def stylesheet() -> bytes:
-    return resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_DIR, STYLESHEET).read_bytes()
 
 
 def findings_data(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -117,31 +93,29 @@ class Site:
         for lineage in self.data.history.lineages:
             for event in lineage.events:
                 self.lineage_of[id(event)] = lineage
+        # the main specs as the validator parsed them: the old side of every redline
+        self.docs = {s.id: s.doc for s in self.data.specs}
         # (change, spec) -> the id of that spec's redline on the change page
         self.redline_anchor: dict[tuple[str, str], str] = {}
         for change in self.data.changes:
             taken = Anchors()
-            for red in change.redlines:
-                self.redline_anchor[(change.name, red.spec_id)] = taken.take(f"s-{slug(red.spec_id)}")
-        # spec -> (open change, its delta for that spec), in change order
-        self.deltas_for: dict[str, list[tuple[str, Delta]]] = {}
-        for change in self.data.changes:
-            for delta_file in change.deltas:
-                if delta_file.delta is not None:
-                    self.deltas_for.setdefault(delta_file.id, []).append((change.name, delta_file.delta))
+            for spec_id in change.redline_specs():
+                self.redline_anchor[(change.name, spec_id)] = taken.take(f"s-{slug(spec_id)}")
+        # filled by ``record`` from each open change's page, in change order:
+        # spec -> (open change, the requirements it would add)
+        self.deltas_for: dict[str, list[tuple[str, list[str]]]] = {}
         # (spec, requirement) -> open changes that would touch it
         self.pending: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-        for change in self.data.changes:
-            for delta_file in change.deltas:
-                delta = delta_file.delta
-                if delta is None:
-                    continue
-                marks = [(b.name, "MODIFIED", "") for b in delta.modified]
-                marks += [(n, "REMOVED", "") for n, _ in delta.removed]
-                marks += [(r.old, "RENAMED", f"to \u201c{r.new}\u201d") for r in delta.renamed]
-                marks += [(b.name, "ADDED", "") for b in delta.added]
-                for name, kind, detail in marks:
-                    self.pending.setdefault((delta.id, name), []).append((change.name, kind, detail))
+        # change -> what the index shows of it
+        self.facts: dict[str, ChangeFacts] = {}
+
+    def record(self, change: str, facts: ChangeFacts) -> None:
+        """Take in what an open change's page found; the spec pages and the index show it."""
+        self.facts[change] = facts
+        for spec_id, added, marks in facts.proposals:
+            self.deltas_for.setdefault(spec_id, []).append((change, added))
+            for name, kind, detail in marks:
+                self.pending.setdefault((spec_id, name), []).append((change, kind, detail))
 
     @property
     def history(self) -> History:
@@ -175,6 +149,33 @@ def _event_data(site: Site, page: str, event: Event) -> dict[str, Any]:
             "archive": event.archive, "href": href(page, archive_page(event.archive)), "detail": detail}
 
 
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the other pages show of an open change, found where its own page is rendered."""
+
+    title: str
+    done: int
+    total: int
+    touched: list[str]  # the specs it has delta files for
+    # per delta: the spec, the requirements it adds, and (requirement, KIND, detail) per entry
+    proposals: list[tuple[str, list[str], list[tuple[str, str, str]]]]
+
+
+def change_facts(parts: ChangeParts) -> ChangeFacts:
+    proposals = []
+    for delta_file in parts.deltas:
+        delta = delta_file.delta
+        if delta is None:
+            continue
+        marks = [(b.name, "MODIFIED", "") for b in delta.modified]
+        marks += [(n, "REMOVED", "") for n, _ in delta.removed]
+        marks += [(r.old, "RENAMED", f"to \u201c{r.new}\u201d") for r in delta.renamed]
+        marks += [(b.name, "ADDED", "") for b in delta.added]
+        proposals.append((delta_file.id, [b.name for b in delta.added], marks))
+    texts = parts.texts
+    return ChangeFacts(texts.title, texts.done, texts.total, parts.touched_specs(), proposals)
+
+
 def index_context(site: Site) -> dict[str, Any]:
     page = "index.html"
     specs = []
@@ -185,11 +186,12 @@ def index_context(site: Site) -> dict[str, Any]:
                       "count": len(spec.blocks), "status": status_of(errors, warnings)})
     changes = []
     for change in site.data.changes:
+        facts = site.facts[change.name]
         changes.append({
-            "name": change.name, "title": change.texts.title, "href": href(page, change_page(change.name)),
-            "done": change.texts.done, "total": change.texts.total,
+            "name": change.name, "title": facts.title, "href": href(page, change_page(change.name)),
+            "done": facts.done, "total": facts.total,
             "status": status_of(change.errors, change.warnings),
-            "touched": [{"id": s, "href": site.spec_href(page, s)} for s in change.touched_specs()],
+            "touched": [{"id": s, "href": site.spec_href(page, s)} for s in facts.touched],
         })
     archived = [{"folder": a.folder, "title": a.title, "date": a.date or "undated",
                  "href": href(page, archive_page(a.folder)),
@@ -214,12 +216,12 @@ def spec_html(spec: SpecInfo) -> SpecHtml:
     layout = split_requirements(spec.doc)
     if layout.header_index is None:
         (whole,) = markdown_sections(spec.doc.text, [])
-        return SpecHtml(render_tokens(drop_leading_heading(whole, "h1")), Markup(""), [], Markup(""))
+        return SpecHtml(blocks_html(drop_leading_heading(whole, "h1")), Markup(""), [], Markup(""))
     starts = [layout.header_index, *(b.line - 1 for b in spec.blocks), layout.end_index]
     head, preamble, *rest = markdown_sections(spec.doc.text, starts)
     bodies, tail = rest[:-1], rest[-1]
-    return SpecHtml(render_tokens(drop_leading_heading(head, "h1")), render_tokens(drop_leading_heading(preamble)),
-                    [render_tokens(drop_leading_heading(b)) for b in bodies], render_tokens(tail))
+    return SpecHtml(blocks_html(drop_leading_heading(head, "h1")), blocks_html(drop_leading_heading(preamble)),
+                    [blocks_html(drop_leading_heading(b)) for b in bodies], blocks_html(tail))
 
 
 def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
@@ -237,23 +239,23 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     for lineage in site.history.removed_from(spec.id):
         removed.append({"name": lineage.name, "history": [_event_data(site, page, e) for e in lineage.events]})
     proposed = []
-    for name, delta in site.deltas_for.get(spec.id, []):
+    for name, added in site.deltas_for.get(spec.id, []):
         proposed.append({"change": name, "href": href(page, change_page(name)),
                          "redline": href(page, change_page(name), site.redline_anchor.get((name, spec.id), "redlines")),
-                         "added": [b.name for b in delta.added]})
+                         "added": added})
     return {**site.common(page, spec.title), "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel},
             "head": rendered.head, "preamble": rendered.preamble, "tail": rendered.tail,
             "requirements": requirements, "removed": removed,
             "proposed": proposed, "findings": findings_data(spec.findings)}
 
 
-def change_context(site: Site, change: OpenChange) -> dict[str, Any]:
+def change_context(site: Site, change: OpenChange, parts: ChangeParts) -> dict[str, Any]:
     page = change_page(change.name)
     anchors = Anchors()
-    for red in change.redlines:
+    for red in parts.redlines:
         anchors.take(site.redline_anchor[(change.name, red.spec_id)])
     redlines = []
-    for red in change.redlines:
+    for red in parts.redlines:
         spec_anchor = site.redline_anchor[(change.name, red.spec_id)]
         blocks = []
         for block in red.blocks:
@@ -267,7 +269,7 @@ def change_context(site: Site, change: OpenChange) -> dict[str, Any]:
                          "action": red.action, "head": red.head, "tail": red.tail, "blocks": blocks,
                          "head_changed": red.head_changed, "tail_changed": red.tail_changed,
                          "counts": counts})
-    texts = change.texts
+    texts = parts.texts
     return {**site.common(page, texts.title),
             "change": {"name": change.name, "title": texts.title, "rel": change.rel, "archived": False,
                        "date": None, "done": texts.done, "total": texts.total,
@@ -321,69 +323,5 @@ def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
     return out
 
 
-def render_pages(data: SiteData) -> dict[str, bytes]:
-    """Every file of the site, by path relative to the site folder.
-
-    Large sites are rendered by forked worker processes, one slice of the pages each (the data
-    is inherited, only the bytes come back); the pages are the same either way.
-    """
-    from specledger.validate import parallel_jobs
-
-    site = Site(data)
-    jobs: list[tuple[str, int]] = [("spec", i) for i in range(len(data.specs))]
-    jobs += [("change", i) for i in range(len(data.changes))]
-    jobs += [("archived", i) for i in range(len(site.history.archived))]
-    files: dict[str, bytes] = {STYLESHEET: stylesheet()}
-    files.update(_render_jobs(site, [("index", 0), ("changelog", 0)]))
-    workers = parallel_jobs(len(jobs))
-    if workers <= 1:
-        files.update(_render_jobs(site, jobs))
-        return files
-    import multiprocessing
-
-    _FORKED["site"] = site
-    try:
-        slices = [jobs[i::workers] for i in range(workers)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.map(_render_slice, slices):
-                files.update(part)
-    finally:
-        _FORKED.clear()
-    return dict(sorted(files.items()))
-
-
-_FORKED: dict[str, Site] = {}  # the site a forked renderer inherits from its parent
-
-
-def _render_slice(jobs: list[tuple[str, int]]) -> dict[str, bytes]:
-    return _render_jobs(_FORKED["site"], jobs)
-
-
-def _render_jobs(site: Site, jobs: list[tuple[str, int]]) -> dict[str, bytes]:
-    env = environment()
-    data = site.data
-    files: dict[str, bytes] = {}
-
-    def render(template: str, page: str, context: dict[str, Any]) -> None:
-        files[page] = env.get_template(template).render(**context).encode("utf-8")
-
-    for kind, index in jobs:
-        if kind == "index":
-            render("index.html.j2", "index.html", index_context(site))
-        elif kind == "changelog":
-            page = "changelog.html"
-            render("changelog.html.j2", page, {**site.common(page, "Changelog"),
-                                               "entries": changelog_entries(site, page)})
-        elif kind == "spec":
-            spec = data.specs[index]
-            render("spec.html.j2", spec_page(spec.id), spec_context(site, spec))
-        elif kind == "change":
-            change = data.changes[index]
-            render("change.html.j2", change_page(change.name), change_context(site, change))
-        else:
-            item = site.history.archived[index]
-            render("change.html.j2", archive_page(item.folder), archived_context(site, item))
-    return files
-
-
-__all__ = ["Site", "archive_page", "change_page", "changelog_entries", "href", "render_pages", "spec_page"]
+__all__ = ["ChangeFacts", "Site", "archive_page", "archived_context", "change_context", "change_facts", "change_page",
+           "changelog_entries", "href", "index_context", "spec_context", "spec_page"]

@@ -1,0 +1,144 @@
+"""Render every page of the site in memory, in two rounds, in forked workers for a large site.
+
+Open changes come first: each change page makes its own texts, deltas and redlines, and sends
+back, with its bytes, what the other pages show of the change (``ChangeFacts``). The spec pages
+(which list the open changes touching each requirement), the archived changes' pages, the
+index and the changelog follow. A large site runs each round in forked worker processes, one
+slice of the pages each: a worker inherits the data and the compiled templates and sends back
+bytes. The pages are the same either way. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import gc
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from specledger.site.collect import SiteData, change_parts
+from specledger.site.pages import (
+    STYLESHEET,
+    ChangeFacts,
+    Site,
+    archive_page,
+    archived_context,
+    change_context,
+    change_facts,
+    change_page,
+    changelog_entries,
+    index_context,
+    spec_context,
+    spec_page,
+)
+
+TEMPLATE_PACKAGE = "specledger"
+TEMPLATE_DIR = "templates/site"
+TEMPLATES = ("index.html.j2", "changelog.html.j2", "spec.html.j2", "change.html.j2")
+
+Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list)
+Rendered = tuple[dict[str, bytes], dict[str, ChangeFacts]]
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The site's jinja2 environment: packaged templates, autoescape on, undefined is an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # the templates are package data: no stat of each one on every page
+    )
+
+
+@cache
+def templates() -> dict[str, jinja2.Template]:
+    env = environment()
+    return {name: env.get_template(name) for name in TEMPLATES}
+
+
+def stylesheet() -> bytes:
+    return resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_DIR, STYLESHEET).read_bytes()
+
+
+def render_pages(data: SiteData) -> dict[str, bytes]:
+    """Every file of the site, by path relative to the site folder."""
+    from specledger.validate import parallel_jobs
+
+    site = Site(data)
+    first: list[Job] = [("change", i) for i in range(len(data.changes))]
+    then: list[Job] = [("spec", i) for i in range(len(data.specs))]
+    then += [("archived", i) for i in range(len(site.history.archived))]
+    templates()  # compiled once, here, rather than in every worker
+    workers = parallel_jobs(len(first) + len(then))
+    files, facts = _run(site, first, workers)
+    for change in data.changes:
+        site.record(change.name, facts[change.name])
+    files.update(_run(site, then, workers)[0])
+    files[STYLESHEET] = stylesheet()
+    files["index.html"] = _render("index.html.j2", index_context(site))
+    page = "changelog.html"
+    files[page] = _render("changelog.html.j2", {**site.common(page, "Changelog"),
+                                                "entries": changelog_entries(site, page)})
+    return dict(sorted(files.items()))
+
+
+def _render(template: str, context: dict[str, Any]) -> bytes:
+    return templates()[template].render(**context).encode("utf-8")
+
+
+def _render_jobs(site: Site, jobs: list[Job]) -> Rendered:
+    data = site.data
+    files: dict[str, bytes] = {}
+    facts: dict[str, ChangeFacts] = {}
+    for kind, index in jobs:
+        if kind == "change":
+            change = data.changes[index]
+            parts = change_parts(data.validator, change, site.docs)
+            facts[change.name] = change_facts(parts)
+            files[change_page(change.name)] = _render("change.html.j2", change_context(site, change, parts))
+        elif kind == "spec":
+            spec = data.specs[index]
+            files[spec_page(spec.id)] = _render("spec.html.j2", spec_context(site, spec))
+        else:
+            item = site.history.archived[index]
+            files[archive_page(item.folder)] = _render("change.html.j2", archived_context(site, item))
+    return files, facts
+
+
+_FORKED: dict[str, Site] = {}  # the site a forked renderer inherits from its parent
+
+
+def _run(site: Site, jobs: list[Job], workers: int) -> Rendered:
+    """Render ``jobs`` here, or spread over ``workers`` forked processes when there are several."""
+    if workers <= 1 or len(jobs) <= 1:
+        return _render_jobs(site, jobs)
+    import multiprocessing
+
+    _FORKED["site"] = site
+    # Frozen objects are left out of every collection: a worker's collector then never walks
+    # (and so never copies) the data it inherits.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_render_slice, [jobs[i::workers] for i in range(workers)])
+    finally:
+        gc.unfreeze()
+        _FORKED.clear()
+    files: dict[str, bytes] = {}
+    facts: dict[str, ChangeFacts] = {}
+    for part_files, part_facts in parts:
+        files.update(part_files)
+        facts.update(part_facts)
+    return files, facts
+
+
+def _render_slice(jobs: list[Job]) -> Rendered:
+    return _render_jobs(_FORKED["site"], jobs)
+
+
+__all__ = ["environment", "render_pages", "stylesheet", "templates"]
