@@ -6,8 +6,11 @@ parsed body into ``contexts.body_params`` (never looked at), header names arrive
 messages are kept verbatim. So this scrubber walks the *whole* event once, iteratively (no
 recursion limit to hit), and applies the rules of :mod:`runtime.sensitive`: names by their words,
 values by their shape, ``name=value`` inside free text, and the values of secret route parameters.
-Anything deeper than ``MAX_DEPTH`` is replaced, never kept. The hook never raises: if walking fails
-all the same, it sends a skeleton of the event rather than the unscrubbed original.
+Values under sensitive names are masked during the walk; every other string is judged after it,
+all together, so that the many strings no rule can touch cost one search per rule for the whole
+event rather than a dozen calls each. Anything deeper than ``MAX_DEPTH`` is replaced, never kept.
+The hook never raises: if walking fails all the same, it sends a skeleton of the event rather than
+the unscrubbed original.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from urllib.parse import quote
 
 from emmett_core.pipeline.pipe import Pipe
 
-from .sensitive import MASK, Rules, Vocabulary, replace_values
+from .sensitive import CARD_INT_FLOOR, MASK, Rules, Vocabulary, replace_values
 
 __all__ = ["MASK", "MAX_DEPTH", "TOO_DEEP", "Scrubber", "SecretRouteParams"]
 
@@ -48,6 +51,11 @@ _SKELETON_FIELDS = ("event_id", "level", "timestamp", "platform", "release", "en
 _DECLARED: ContextVar[tuple[str, ...]] = ContextVar("runtime_declared_route_secrets", default=())
 
 RouteArgs = Callable[[], Mapping[str, Any]]
+# A container queued for walking: (container, its depth, whether it holds code).
+_Container = tuple[dict[Any, Any] | list[Any], int, bool]
+# Strings queued for judging, with where each lies: (holder, key or index, text); free text
+# first, then code.
+_Pending = tuple[list[tuple[Any, Any, str]], list[tuple[Any, Any, str]]]
 
 
 def _with_encoded(values: Iterable[str]) -> tuple[str, ...]:
@@ -68,11 +76,13 @@ class Scrubber:
         handled (empty outside a request); their secret ones are masked wherever they appear."""
         self.rules = Rules(vocabulary)
         self._route_args = route_args
-        self._keys: dict[str, str] = {}  # key -> the key with credential shapes masked
-        # text -> scrubbed text, for free text and for code. Error events repeat most of their
-        # strings (frames, source lines, headers, modules, the body twice), so each distinct
-        # string is judged once. The result depends on the text alone (route values are
-        # replaced before the lookup), so the caches are safe to share between threads.
+        # key -> (its value is masked by name, the key renamed when it holds a credential
+        # shape (else None), its value is code); keys repeat from one event to the next
+        self._key_facts: dict[str, tuple[bool, str | None, bool]] = {}
+        # text -> scrubbed text, for free text and for code, kept for the texts a rule could
+        # change (see _judge): error events repeat most of their strings (frames, source lines,
+        # headers), so each is judged once. The result depends on the text alone (route values
+        # are replaced before the lookup), so the caches are safe to share between threads.
         self._texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
     # ---- the hook -------------------------------------------------------------------------
@@ -127,18 +137,31 @@ class Scrubber:
 
     # ---- walking --------------------------------------------------------------------------
     def _walk(self, root: dict[str, Any], values: tuple[str, ...]) -> None:
+        """Scrub everything under ``root`` in place.
+
+        Containers are walked first, masking values under sensitive names and queueing every
+        other string with where it lies; then the queued strings are judged together (see
+        ``_judge``), and only then are keys renamed, since queued places name the old keys.
+        """
         seen: set[int] = set()
-        # (container, depth of the container, code mode)
-        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]] = [(root, 0, False)]
+        stack: list[_Container] = [(root, 0, False)]
+        pending: _Pending = ([], [])
+        renames: list[tuple[dict[Any, Any], Any, str]] = []
         while stack:
             node, depth, code = stack.pop()
             if id(node) in seen:
                 continue
             seen.add(id(node))
             if isinstance(node, dict):
-                self._walk_dict(node, depth, code, values, stack)
+                self._walk_dict(node, depth, code, values, stack, pending, renames)
             else:
-                self._walk_list(node, depth, code, values, stack)
+                self._walk_list(node, depth, code, stack, pending)
+        self._judge(pending, values)
+        for node, key, new_key in renames:
+            value = node.pop(key)
+            while new_key in node:
+                new_key += "_"
+            node[new_key] = value
 
     def _walk_dict(
         self,
@@ -146,57 +169,42 @@ class Scrubber:
         depth: int,
         code: bool,
         values: tuple[str, ...],
-        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
+        stack: list[_Container],
+        pending: _Pending,
+        renames: list[tuple[dict[Any, Any], Any, str]],
     ) -> None:
-        # The hot loop of the scrubber: names, strings and small scalars are handled inline, with
-        # the caches read directly, because an event has hundreds of entries.
-        names = self.rules.name_cache
-        classify = self.rules.is_sensitive_name
-        key_shapes = self._keys
-        texts = self._texts
-        renames: list[tuple[Any, str]] = []
+        # The hot loop of the scrubber: each key is looked up once in a memo of what it implies,
+        # and strings are queued, because an event has hundreds of entries.
+        facts = self._key_facts
         for key, value in node.items():
-            if isinstance(key, str):
-                name = key
-                if values or len(key) >= 8:
-                    new_key = key_shapes.get(key) if not values else None
-                    if new_key is None:
-                        new_key = self._scrub_key(key, values)
-                    if new_key != key:
-                        renames.append((key, new_key))
-            else:
-                name = str(key)
-            sensitive = names.get(name)
-            if sensitive is None:
-                sensitive = classify(name)
+            fact = facts.get(key) if type(key) is str and not values else None
+            if fact is None:
+                fact = self._key_fact(key, values)
+            sensitive, new_key, code_key = fact
+            if new_key is not None:
+                renames.append((node, key, new_key))
             if sensitive and value is not None:
                 node[key] = MASK  # an empty value too: the SDK empties some headers itself
             elif isinstance(value, str):
-                child_code = code or name in _CODE_FIELDS
-                done = None if values else texts[child_code].get(value)
-                node[key] = self._scrub_string(value, child_code, values) if done is None else done
+                pending[code or code_key].append((node, key, value))
             elif isinstance(value, dict | list):
                 if depth + 1 >= MAX_DEPTH:
                     node[key] = TOO_DEEP  # its contents would lie past the limit
                 else:
-                    stack.append((value, depth + 1, code or name in _CODE_FIELDS))
-            elif value is None or isinstance(value, bool | float):
-                continue
-            else:
-                node[key] = self._child(value, depth, code, values, stack)
-        for key, new_key in renames:
-            value = node.pop(key)
-            while new_key in node:
-                new_key += "_"
-            node[new_key] = value
+                    stack.append((value, depth + 1, code or code_key))
+            elif type(value) is int:
+                if not -CARD_INT_FLOOR < value < CARD_INT_FLOOR:
+                    node[key] = self.rules.scrub_int(value)
+            elif value is not None and not isinstance(value, bool | float):
+                self._child(node, key, value, depth, code, stack, pending)
 
     def _walk_list(
         self,
         node: list[Any],
         depth: int,
         code: bool,
-        values: tuple[str, ...],
-        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
+        stack: list[_Container],
+        pending: _Pending,
     ) -> None:
         # Header and query lists arrive as [name, value] pairs.
         if (
@@ -207,68 +215,98 @@ class Scrubber:
             and self.rules.is_sensitive_name(node[0])
         ):
             node[1] = MASK
+        texts = pending[code]
         for index, item in enumerate(node):
-            if isinstance(item, dict | list):
+            if isinstance(item, str):
+                texts.append((node, index, item))
+            elif isinstance(item, dict | list):
                 if depth + 1 >= MAX_DEPTH:
                     node[index] = TOO_DEEP  # its contents would lie past the limit
                 else:
                     stack.append((item, depth + 1, code))
-            else:
-                node[index] = self._child(item, depth, code, values, stack)
+            elif type(item) is int:
+                if not -CARD_INT_FLOOR < item < CARD_INT_FLOOR:
+                    node[index] = self.rules.scrub_int(item)
+            elif item is not None and not isinstance(item, bool | float):
+                self._child(node, index, item, depth, code, stack, pending)
 
     def _child(
         self,
+        holder: dict[Any, Any] | list[Any],
+        key: Any,
         value: Any,
         depth: int,
         code: bool,
-        values: tuple[str, ...],
-        stack: list[tuple[dict[Any, Any] | list[Any], int, bool]],
-    ) -> Any:
-        """The scrubbed form of a child value; containers are queued and returned as they are."""
-        if isinstance(value, str):
-            return self._scrub_string(value, code, values)
-        if isinstance(value, bool) or value is None or isinstance(value, float):
-            return value
+        stack: list[_Container],
+        pending: _Pending,
+    ) -> None:
+        """Scrub ``holder[key]``, a value other than a string, a container, None, a bool or a
+        float: integers by shape, tuples as lists, anything else as the text the SDK would send."""
         if isinstance(value, int):
-            return self.rules.scrub_int(value)
+            holder[key] = self.rules.scrub_int(value)
+            return
         if isinstance(value, tuple):
-            value = list(value)
-        if isinstance(value, dict | list):
+            holder[key] = value = list(value)
             if depth + 1 >= MAX_DEPTH:
-                return TOO_DEEP
-            stack.append((value, depth + 1, code))
-            return value
-        if isinstance(value, bytes | bytearray):
-            return self._scrub_string(bytes(value).decode("utf-8", "replace"), code, values)
+                holder[key] = TOO_DEEP
+            else:
+                stack.append((value, depth + 1, code))
+            return
         # Anything else is sent as text by the SDK; judge the text it would send.
-        return self._scrub_string(_safe_str(value), code, values)
+        is_bytes = isinstance(value, bytes | bytearray)
+        text = bytes(value).decode("utf-8", "replace") if is_bytes else _safe_str(value)
+        holder[key] = text
+        pending[code].append((holder, key, text))
 
-    def _scrub_string(self, text: str, code: bool, values: tuple[str, ...]) -> str:
-        if values:
-            text = replace_values(text, values)
-        cache = self._texts[code]
-        done = cache.get(text)
-        if done is None:
-            done = self.rules.scrub_text(text, free_text=not code)
-            if len(text) <= 1024:
-                if len(cache) >= 16384:  # bounded: the texts come from requests
-                    cache.clear()
-                cache[text] = done
-        return done
+    def _judge(self, pending: _Pending, values: tuple[str, ...]) -> None:
+        """Scrub the queued strings and write back those that change.
 
-    def _scrub_key(self, key: str, values: tuple[str, ...]) -> str:
-        # A key is a name, but a body can use a secret as a key ({"eyJ...": 1}): check its shape.
-        if values:
-            key = replace_values(key, values)
-        if len(key) < 8:
-            return key
-        done = self._keys.get(key)
-        if done is None:
-            done = self.rules.scrub_text(key, free_text=False)
-            if len(self._keys) > 4096:  # keys come from requests: keep the memo bounded
-                self._keys.clear()
-            self._keys[key] = done
-        return done
+        Route values are replaced first. Then :meth:`Rules.suspects` picks, in one pass over all
+        the strings, the few that any rule could change; only those go through the rules (and a
+        cache of their results: error events repeat most of their strings). Every other string
+        is left as it is, which is what the rules would return for it.
+        """
+        for code, leaves in enumerate(pending):
+            if not leaves:
+                continue
+            texts = [text for _, _, text in leaves]
+            if values:
+                texts = [replace_values(text, values) for text in texts]
+            rewrite = [i for i, (_, _, text) in enumerate(leaves) if texts[i] is not text] if values else []
+            cache = self._texts[code]
+            for index in self.rules.suspects(texts, free_text=not code):
+                text = texts[index]
+                done = cache.get(text)
+                if done is None:
+                    done = self.rules.scrub_text(text, free_text=not code)
+                    if len(text) <= 1024:
+                        if len(cache) >= 16384:  # bounded: the texts come from requests
+                            cache.clear()
+                        cache[text] = done
+                if done is not text:
+                    texts[index] = done
+                    rewrite.append(index)
+            for index in rewrite:
+                holder, key, _ = leaves[index]
+                holder[key] = texts[index]
+
+    def _key_fact(self, key: Any, values: tuple[str, ...]) -> tuple[bool, str | None, bool]:
+        """What a dict key implies (see ``_key_facts``), memoised for plain ``str`` keys when no
+        route value could be in them."""
+        name = key if isinstance(key, str) else str(key)
+        renamed = None
+        if isinstance(key, str) and (values or len(key) >= 8):
+            # A key is a name, but a body can use a secret as a key ({"eyJ...": 1}).
+            shaped = replace_values(key, values) if values else key
+            if len(shaped) >= 8:
+                shaped = self.rules.scrub_text(shaped, free_text=False)
+            renamed = shaped if shaped != key else None
+        fact = (self.rules.is_sensitive_name(name), renamed, name in _CODE_FIELDS)
+        if type(key) is str and not values:
+            if len(self._key_facts) > 4096:  # keys come from requests: keep the memo bounded
+                self._key_facts.clear()
+            self._key_facts[key] = fact
+        return fact
 
 
 def _mask_log_params(logentry: dict[str, Any], original: str) -> None:

@@ -12,9 +12,12 @@ import base64
 import binascii
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import AnyStr
 
 MASK = "[Filtered]"
 
@@ -28,6 +31,9 @@ _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,64}-----")
 _URL_USERINFO = re.compile(
     r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]{0,31}://)([^\s/?#@'\"<>]{1,512})@"
 )
+# The part of _URL_USERINFO after the scheme, for many texts joined: where credentials can be
+# (a literal start, which the regex engine finds quickly; no newline in between).
+_URL_CREDENTIALS = re.compile(r"://[^\s/?#@'\"<>]{1,512}@")
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)([ \t]{1,16})([A-Za-z0-9._~+/=-]{1,8192})", re.IGNORECASE)
 # A dotted run (JWTs are three of its segments); starting only where a run starts keeps a failed
 # attempt from being retried at every later character of the same run.
@@ -38,6 +44,8 @@ _TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,}")
 _HEX_ID = re.compile(r"[0-9A-Fa-f-]+")
 _MIN_TOKEN = 24
 _MIN_CARD = 13
+# No integer of smaller magnitude has a card number's digits (13 or more, the first 2 to 6).
+CARD_INT_FLOOR = 2 * 10**12
 # Gates for the two patterns above, which most strings cannot match: both are built of ASCII
 # characters only, so the text is read as ASCII bytes (any other character becomes "?", which
 # belongs to neither) and mapped to one byte per class; a substring search then says whether a
@@ -49,14 +57,26 @@ _TOKEN_CLASS = bytes(
     for byte in range(256)
 )
 _DIGIT_CLASS = bytes(ord("d") if chr(byte) in "0123456789" else ord(" ") for byte in range(256))
+# For many texts joined, where deleting bytes would lose where each text starts: a card number
+# lies within a run of 13 or more digits, spaces and dashes.
+_CARD_RUN_CLASS = bytes(ord("d") if chr(byte) in "0123456789 -" else ord(" ") for byte in range(256))
 _TOKEN_GATE = b"t" * _MIN_TOKEN
 _CARD_GATE = b"d" * _MIN_CARD
+# Substrings without which scrub_text changes nothing (see Rules.suspects), besides a pair's
+# separator and a URL's "://" with "@".
+_SHAPE_MARKERS = ("-----BEGIN", "eyJ")
+_SCHEMES = ("bearer", "basic")  # searched in the lower-cased text
 
 # ---- free text: `name=value`, `name: value`, `"name": "value"`, `'name': 'value'` ----------
 # The lookbehind makes a name start only where a word starts, so each start is tried once.
 _NAME_SEP = re.compile(
     r"(?<![A-Za-z0-9_.\-\[\]])([A-Za-z][A-Za-z0-9_.\-\[\]]{0,99})[\"']?[ \t]{0,8}([=:])[ \t]{0,8}"
 )
+# The same, read backwards from each separator: the name a match of _NAME_SEP would end at it
+# (the name's first character, here its last, must still be a letter). Possessive quantifiers:
+# nothing that was taken can be given back, so each separator costs at most 110 steps.
+_NAME_BEFORE = re.compile(rb":[ \t]{0,8}+[\"']?+([A-Za-z0-9_.\-\[\]]{1,100}+)(?![A-Za-z0-9_.\-\[\]])")
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _QUOTES = "\"'"
 # An unquoted value ends at a separator. Single character classes only: a repeated group costs
 # the regex engine bookkeeping per repetition, which grows faster than the text.
@@ -140,17 +160,17 @@ class Rules:
         self._key_suffixes = tuple(f"{q}{k}" for q in self._qualifiers for k in ("key", "keys"))
         self._readable = frozenset(r.lower() for r in vocabulary.readable)
         self._route_params = frozenset(p.lower() for p in vocabulary.route_params)
-        self.name_cache: dict[str, bool] = {}  # name -> sensitive; read directly by the walker
+        self._name_cache: dict[str, bool] = {}  # name -> sensitive
 
     # ---- names ----------------------------------------------------------------------------
     def is_sensitive_name(self, name: str) -> bool:
         """True when a value stored under ``name`` must be masked whole."""
-        known = self.name_cache.get(name)
+        known = self._name_cache.get(name)
         if known is None:
             known = self._classify(name)
-            if len(self.name_cache) > 4096:  # names come from requests: keep the memo bounded
-                self.name_cache.clear()
-            self.name_cache[name] = known
+            if len(self._name_cache) > 4096:  # names come from requests: keep the memo bounded
+                self._name_cache.clear()
+            self._name_cache[name] = known
         return known
 
     def _classify(self, name: str) -> bool:
@@ -202,6 +222,56 @@ class Rules:
             text = _DOTTED.sub(_mask_jwts, text)
         return _mask_cards_and_tokens(text)
 
+    def suspects(self, texts: Sequence[str], free_text: bool = True) -> list[int]:
+        """Indexes of the ``texts`` that :meth:`scrub_text` could change; it returns each other one
+        as it is, so only these need it.
+
+        Each rule of ``scrub_text`` acts only where its marker is: a separator after a sensitive
+        name, ``://`` with ``@``, ``-----BEGIN``, ``eyJ``, a scheme word, a run of digits, a run of
+        token characters; and masking never makes a new one. Most texts of an event hold none,
+        and searching all the texts joined, once per marker, costs a fraction of a dozen calls
+        per text. No marker contains the joining newline, so each match lies within one text.
+        """
+        batch = _Batch(texts)
+        joined = batch.joined
+        raw = joined.encode("ascii", "replace")  # one byte per character: positions match
+        if free_text and ("=" in joined or ":" in joined):
+            self._pair_suspects(batch, raw)
+        if "@" in joined:
+            batch.found.update(batch.index_of(m.start()) for m in _URL_CREDENTIALS.finditer(joined))
+        for marker in _SHAPE_MARKERS:
+            batch.locate(joined, marker)
+        lowered = joined.lower()
+        for scheme in _SCHEMES:
+            if scheme in lowered:
+                if len(lowered) == len(joined):  # one character for one: positions still match
+                    batch.locate(lowered, scheme)
+                else:
+                    batch.found.update(i for i, text in enumerate(texts) if scheme in text.lower())
+        batch.locate(raw.translate(_TOKEN_CLASS), _TOKEN_GATE)
+        if _CARD_GATE in raw.translate(_DIGIT_CLASS, b" -"):  # 13 digits somewhere: where?
+            batch.locate(raw.translate(_CARD_RUN_CLASS), _CARD_GATE)
+        return sorted(batch.found)
+
+    def _pair_suspects(self, batch: _Batch, raw: bytes) -> None:
+        """Add the texts where a separator follows a sensitive name, as ``_NAME_SEP`` reads it.
+
+        Read backwards, with "=" made ":", the name before each separator is one match of
+        ``_NAME_BEFORE``, found in C; the few distinct names are then judged, and only a
+        sensitive one is looked for. Names are ASCII, so the bytes of ``raw`` serve.
+        """
+        backwards = raw.replace(b"=", b":")[::-1]
+        sensitive = {
+            reversed_name
+            for reversed_name in set(_NAME_BEFORE.findall(backwards))
+            if reversed_name[-1] in _LETTERS and self.is_sensitive_name(reversed_name[::-1].decode())
+        }
+        if sensitive:
+            last = len(backwards) - 1
+            for match in _NAME_BEFORE.finditer(backwards):
+                if match.group(1) in sensitive:
+                    batch.found.add(batch.index_of(last - match.start()))
+
     def _scrub_pairs(self, text: str) -> str:
         pieces: list[str] = []
         pos = 0
@@ -228,6 +298,8 @@ class Rules:
 
     def scrub_int(self, value: int) -> int | str:
         """An integer shaped like a card number is masked; any other is kept."""
+        if -CARD_INT_FLOOR < value < CARD_INT_FLOOR:
+            return value
         digits = str(abs(value))
         if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
             return MASK
@@ -338,6 +410,31 @@ def _mask_jwts(match: re.Match[str]) -> str:
             changed = True
         index += 1
     return ".".join(segments) if changed else match.group(0)
+
+
+class _Batch:
+    """Texts joined by newlines, for :meth:`Rules.suspects`: where each lies, and which are found."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.joined = "\n".join(texts)
+        self.found: set[int] = set()
+        self._ends: list[int] = []  # where each next text starts; computed at the first match
+
+    def index_of(self, position: int) -> int:
+        """The index of the text that holds ``position`` of the joined text."""
+        if not self._ends:
+            self._ends = list(accumulate([len(text) + 1 for text in self.texts]))
+        return bisect_right(self._ends, position)
+
+    def locate(self, haystack: AnyStr, marker: AnyStr) -> None:
+        """Add the index of each text that holds ``marker`` in ``haystack``, the joined text or a
+        copy of it with the same positions."""
+        position = haystack.find(marker)
+        while position >= 0:
+            index = self.index_of(position)
+            self.found.add(index)
+            position = haystack.find(marker, self._ends[index])  # on at the next text
 
 
 def _mask_cards_and_tokens(text: str) -> str:
