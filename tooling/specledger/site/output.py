@@ -18,7 +18,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +103,7 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _temp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    return path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
 
 
 def _write_tree(root: Path, files: dict[str, bytes]) -> None:

@@ -41,10 +41,24 @@ Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list)
 Rendered = tuple[dict[str, bytes], dict[str, ChangeFacts]]
 
 
+class _Environment(jinja2.Environment):
+    """Looks ``x.name`` up as a key first when ``x`` is a dict, as the page contexts all are.
+
+    jinja2 tries the attribute first, and the ``AttributeError`` every dict raises on the way
+    made up a third of rendering. The templates never call a dict method, so nothing else
+    changes; a name neither key nor attribute is still an error (``StrictUndefined``).
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The site's jinja2 environment: packaged templates, autoescape on, undefined is an error."""
-    return jinja2.Environment(
+    return _Environment(
         loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
