@@ -11,6 +11,8 @@ bytes. The pages are the same either way. Nothing here writes a file.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -88,11 +90,12 @@ def render_pages(data: SiteData) -> dict[str, bytes]:
     then: list[Job] = [("spec", i) for i in range(len(data.specs))]
     then += [("archived", i) for i in range(len(site.history.archived))]
     templates()  # compiled once, here, rather than in every worker
-    workers = parallel_jobs(len(first) + len(then))
-    files, facts = _run(site, first, workers)
-    for change in data.changes:
-        site.record(change.name, facts[change.name])
-    files.update(_run(site, then, workers)[0])
+    with _renderer(site, parallel_jobs(len(first) + len(then))) as render:
+        files, facts = render(first, None)
+        found = [(change.name, facts[change.name]) for change in data.changes]
+        for name, change_found in found:
+            site.record(name, change_found)
+        files.update(render(then, found)[0])
     files[STYLESHEET] = stylesheet()
     files["index.html"] = _render("index.html.j2", index_context(site))
     page = "changelog.html"
@@ -124,13 +127,22 @@ def _render_jobs(site: Site, jobs: list[Job]) -> Rendered:
     return files, facts
 
 
+Found = list[tuple[str, ChangeFacts]]  # what the change pages found, in change order
+Render = Callable[[list[Job], Found | None], Rendered]
+SLICES_PER_WORKER = 4  # small enough that a worker slowed by other load does not hold up the rest
 _FORKED: dict[str, Site] = {}  # the site a forked renderer inherits from its parent
 
 
-def _run(site: Site, jobs: list[Job], workers: int) -> Rendered:
-    """Render ``jobs`` here, or spread over ``workers`` forked processes when there are several."""
-    if workers <= 1 or len(jobs) <= 1:
-        return _render_jobs(site, jobs)
+@contextmanager
+def _renderer(site: Site, workers: int) -> Iterator[Render]:
+    """Renders jobs here, or spread over ``workers`` forked processes, one pool for both rounds.
+
+    A worker forked before the change pages rendered is handed what they found (``Found``) with
+    the next round's jobs, and records it as this process did.
+    """
+    if workers <= 1:
+        yield lambda jobs, _found: _render_jobs(site, jobs)
+        return
     import multiprocessing
 
     _FORKED["site"] = site
@@ -139,20 +151,30 @@ def _run(site: Site, jobs: list[Job], workers: int) -> Rendered:
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_render_slice, [jobs[i::workers] for i in range(workers)])
+
+            def render(jobs: list[Job], found: Found | None) -> Rendered:
+                count = workers * SLICES_PER_WORKER
+                parts = pool.map(_render_slice, [(jobs[i::count], found) for i in range(count)], chunksize=1)
+                files: dict[str, bytes] = {}
+                facts: dict[str, ChangeFacts] = {}
+                for part_files, part_facts in parts:
+                    files.update(part_files)
+                    facts.update(part_facts)
+                return files, facts
+
+            yield render
     finally:
         gc.unfreeze()
         _FORKED.clear()
-    files: dict[str, bytes] = {}
-    facts: dict[str, ChangeFacts] = {}
-    for part_files, part_facts in parts:
-        files.update(part_files)
-        facts.update(part_facts)
-    return files, facts
 
 
-def _render_slice(jobs: list[Job]) -> Rendered:
-    return _render_jobs(_FORKED["site"], jobs)
+def _render_slice(task: tuple[list[Job], Found | None]) -> Rendered:
+    jobs, found = task
+    site = _FORKED["site"]
+    if found and not site.facts:  # once per worker, which may take several slices
+        for name, facts in found:
+            site.record(name, facts)
+    return _render_jobs(site, jobs)
 
 
 __all__ = ["environment", "render_pages", "stylesheet", "templates"]
