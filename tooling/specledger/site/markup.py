@@ -3,7 +3,9 @@
 Everything a repository's authors wrote passes through here before it reaches a template, and
 leaves as ``Markup`` only after escaping: markdown-it-py runs with raw HTML disabled (a
 ``<script>`` in a spec is shown as text, never executed) and its own link check (no
-``javascript:`` URLs); word diffs escape every token they emit.
+``javascript:`` URLs); ``simple_markdown``, which writes the same bytes for plain documents,
+accepts no ``<`` outside a code span and escapes all it copies; word diffs escape every token
+they emit.
 """
 
 from __future__ import annotations

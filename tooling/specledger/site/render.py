@@ -3,9 +3,9 @@
 Open changes come first: each change page makes its own texts, deltas and redlines, and sends
 back, with its bytes, what the other pages show of the change (``ChangeFacts``). The spec pages
 (which list the open changes touching each requirement), the archived changes' pages, the
-index and the changelog follow. A large site runs each round in forked worker processes, one
-slice of the pages each: a worker inherits the data and the compiled templates and sends back
-bytes. The pages are the same either way. Nothing here writes a file.
+index and the changelog follow. A large site renders both rounds in one pool of forked worker
+processes, in slices of pages: a worker inherits the data and the compiled templates and sends
+back bytes. The pages are the same either way. Nothing here writes a file.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class _Environment(jinja2.Environment):
     """Looks ``x.name`` up as a key first when ``x`` is a dict, as the page contexts all are.
 
     jinja2 tries the attribute first, and the ``AttributeError`` every dict raises on the way
-    made up a third of rendering. The templates never call a dict method, so nothing else
+    made up a third of the templates' time. The templates never call a dict method, so nothing else
     changes; a name neither key nor attribute is still an error (``StrictUndefined``).
     """
 
