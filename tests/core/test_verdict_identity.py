@@ -131,7 +131,6 @@ def test_a_cache_that_came_with_the_checkout_is_not_trusted(tmp_path: Path) -> N
     assert code == 1
     entries = json.loads(payload)
     forged = {key: [[], [], [], []] for key in entries}
-    sys.path.insert(0, str(REPO / "tooling"))
     from specledger.cache import ValidationCache
     from specledger.workspace import find_workspace
 

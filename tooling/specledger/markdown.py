@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -40,15 +40,14 @@ def js_trim(text: str) -> str:
     return stripped.strip("\ufeff").strip()
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     title: str  # trimmed heading text
     line: int  # 1-based
     raw: str  # the whole line as written
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
     """A heading and everything under it up to the next heading of the same or a higher level."""
 

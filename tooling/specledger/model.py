@@ -10,7 +10,7 @@ from typing import Any
 from specledger.markdown import Document
 
 
-@dataclass
+@dataclass(slots=True)
 class Scenario:
     name: str
     line: int
@@ -20,7 +20,7 @@ class Scenario:
         return {"name": self.name, "line": self.line, "text": self.text}
 
 
-@dataclass
+@dataclass(slots=True)
 class Requirement:
     """A requirement as the section-tree reading of a main spec sees it."""
 
@@ -39,7 +39,7 @@ class Requirement:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A ``### Requirement:`` block as the block reader (archive, deltas) sees it."""
 
