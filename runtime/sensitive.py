@@ -12,11 +12,9 @@ import base64
 import binascii
 import math
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import AnyStr
 
 MASK = "[Filtered]"
@@ -230,7 +228,7 @@ class Rules:
         name, ``://`` with ``@``, ``-----BEGIN``, ``eyJ``, a scheme word, a run of digits, a run of
         token characters; and masking never makes a new one. Most texts of an event hold none,
         and searching all the texts joined, once per marker, costs a fraction of a dozen calls
-        per text. No marker contains the joining newline, so each match lies within one text.
+        per text. No marker holds a newline, so each match lies within one text (see _Batch).
         """
         batch = _Batch(texts)
         joined = batch.joined
@@ -238,7 +236,7 @@ class Rules:
         if free_text and ("=" in joined or ":" in joined):
             self._pair_suspects(batch, raw)
         if "@" in joined:
-            batch.found.update(batch.index_of(m.start()) for m in _URL_CREDENTIALS.finditer(joined))
+            batch.found.extend(match.start() for match in _URL_CREDENTIALS.finditer(joined))
         for marker in _SHAPE_MARKERS:
             batch.locate(joined, marker)
         lowered = joined.lower()
@@ -246,12 +244,16 @@ class Rules:
             if scheme in lowered:
                 if len(lowered) == len(joined):  # one character for one: positions still match
                     batch.locate(lowered, scheme)
-                else:
-                    batch.found.update(i for i, text in enumerate(texts) if scheme in text.lower())
+                else:  # "İ" lower-cases to two characters: look text by text
+                    start = 0
+                    for text in texts:
+                        if scheme in text.lower():
+                            batch.found.append(start)
+                        start += len(text) + 1
         batch.locate(raw.translate(_TOKEN_CLASS), _TOKEN_GATE)
         if _CARD_GATE in raw.translate(_DIGIT_CLASS, b" -"):  # 13 digits somewhere: where?
             batch.locate(raw.translate(_CARD_RUN_CLASS), _CARD_GATE)
-        return sorted(batch.found)
+        return batch.indexes()
 
     def _pair_suspects(self, batch: _Batch, raw: bytes) -> None:
         """Add the texts where a separator follows a sensitive name, as ``_NAME_SEP`` reads it.
@@ -270,7 +272,7 @@ class Rules:
             last = len(backwards) - 1
             for match in _NAME_BEFORE.finditer(backwards):
                 if match.group(1) in sensitive:
-                    batch.found.add(batch.index_of(last - match.start()))
+                    batch.found.append(last - match.start())
 
     def _scrub_pairs(self, text: str) -> str:
         pieces: list[str] = []
@@ -413,28 +415,40 @@ def _mask_jwts(match: re.Match[str]) -> str:
 
 
 class _Batch:
-    """Texts joined by newlines, for :meth:`Rules.suspects`: where each lies, and which are found."""
+    """Texts joined by newlines, for :meth:`Rules.suspects`, and the positions where a marker was
+    found in them. A newline inside a text becomes a carriage return, which plays the same part
+    for every marker (white space, in no name, token or card number), so that the n-th newline
+    ends the n-th text."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
-        self.joined = "\n".join(texts)
-        self.found: set[int] = set()
-        self._ends: list[int] = []  # where each next text starts; computed at the first match
-
-    def index_of(self, position: int) -> int:
-        """The index of the text that holds ``position`` of the joined text."""
-        if not self._ends:
-            self._ends = list(accumulate([len(text) + 1 for text in self.texts]))
-        return bisect_right(self._ends, position)
+        joined = "\n".join(texts)
+        if joined.count("\n") >= len(texts):
+            joined = "\n".join([text.replace("\n", "\r") for text in texts])
+        self.joined = joined
+        self.found: list[int] = []  # positions in the joined text
 
     def locate(self, haystack: AnyStr, marker: AnyStr) -> None:
-        """Add the index of each text that holds ``marker`` in ``haystack``, the joined text or a
-        copy of it with the same positions."""
+        """Note where ``marker`` is in ``haystack`` (the joined text or a copy of it with the
+        same positions), once per text: the search goes on at the next text."""
         position = haystack.find(marker)
         while position >= 0:
-            index = self.index_of(position)
-            self.found.add(index)
-            position = haystack.find(marker, self._ends[index])  # on at the next text
+            self.found.append(position)
+            end = self.joined.find("\n", position)
+            if end < 0:
+                break
+            position = haystack.find(marker, end + 1)
+
+    def indexes(self) -> list[int]:
+        """The indexes of the texts that hold a position found, in order."""
+        indexes: list[int] = []
+        index = previous = 0
+        for position in sorted(self.found):
+            index += self.joined.count("\n", previous, position)
+            previous = position
+            if not indexes or indexes[-1] != index:
+                indexes.append(index)
+        return indexes
 
 
 def _mask_cards_and_tokens(text: str) -> str:

@@ -120,6 +120,8 @@ def test_separators_after_ordinary_names_do_not_pass_the_gate(rules: Rules) -> N
 def test_positions_survive_newlines_and_characters_that_lower_case_to_two(rules: Rules) -> None:
     # "\n" joins the texts; "İ" lower-cases to two characters, which shifts the lowered text
     assert rules.suspects(["a\nb\n", "c", "Bearer abc.def"]) == [2]
+    assert rules.suspects(["plain", "one\ntwo\npassword=x", "three\nfour", "eyJhbGc.eyJz.abc"]) == [1, 3]
+    assert rules.suspects(["\n" * 5, "\nBearer abc", "x"], free_text=False) == [1]
     assert rules.suspects(["İİİ", "plain", "Bearer abc.def", "İ"]) == [2]
     assert rules.suspects(["İ" * 20, "Bearer x", "plain text, long enough to be hit"]) == [1]
     assert rules.suspects(["İ Basic dXNlcjpodW50ZXIy", "plain"]) == [0]
