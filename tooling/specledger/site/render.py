@@ -1,9 +1,9 @@
 """Render every page of the site in memory, in two rounds, in forked workers for a large site.
 
 Open changes come first: each change page makes its own texts, deltas and redlines, and sends
-back, with its bytes, what the other pages show of the change (``ChangeFacts``). The spec pages
-(which list the open changes touching each requirement), the archived changes' pages, the
-index and the changelog follow. A large site renders both rounds in one pool of forked worker
+back, with its bytes, what the other pages show of the change (``ChangeFacts``). The index, the
+changelog, the spec pages (which list the open changes touching each requirement) and the
+archived changes' pages follow. A large site renders both rounds in one pool of forked worker
 processes, in slices of pages: a worker inherits the data and the compiled templates and sends
 back bytes. The pages are the same either way. Nothing here writes a file.
 """
@@ -39,7 +39,7 @@ TEMPLATE_PACKAGE = "specledger"
 TEMPLATE_DIR = "templates/site"
 TEMPLATES = ("index.html.j2", "changelog.html.j2", "spec.html.j2", "change.html.j2")
 
-Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list)
+Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list), or ("index" | "changelog", 0)
 Rendered = tuple[dict[str, bytes], dict[str, ChangeFacts]]
 
 
@@ -87,7 +87,8 @@ def render_pages(data: SiteData) -> dict[str, bytes]:
 
     site = Site(data)
     first: list[Job] = [("change", i) for i in range(len(data.changes))]
-    then: list[Job] = [("spec", i) for i in range(len(data.specs))]
+    then: list[Job] = [("index", 0), ("changelog", 0)]  # the largest first
+    then += [("spec", i) for i in range(len(data.specs))]
     then += [("archived", i) for i in range(len(site.history.archived))]
     templates()  # compiled once, here, rather than in every worker
     with _renderer(site, parallel_jobs(len(first) + len(then))) as render:
@@ -97,10 +98,6 @@ def render_pages(data: SiteData) -> dict[str, bytes]:
             site.record(name, change_found)
         files.update(render(then, found)[0])
     files[STYLESHEET] = stylesheet()
-    files["index.html"] = _render("index.html.j2", index_context(site))
-    page = "changelog.html"
-    files[page] = _render("changelog.html.j2", {**site.common(page, "Changelog"),
-                                                "entries": changelog_entries(site, page)})
     return dict(sorted(files.items()))
 
 
@@ -121,6 +118,12 @@ def _render_jobs(site: Site, jobs: list[Job]) -> Rendered:
         elif kind == "spec":
             spec = data.specs[index]
             files[spec_page(spec.id)] = _render("spec.html.j2", spec_context(site, spec))
+        elif kind == "index":
+            files["index.html"] = _render("index.html.j2", index_context(site))
+        elif kind == "changelog":
+            page = "changelog.html"
+            files[page] = _render("changelog.html.j2", {**site.common(page, "Changelog"),
+                                                        "entries": changelog_entries(site, page)})
         else:
             item = site.history.archived[index]
             files[archive_page(item.folder)] = _render("change.html.j2", archived_context(site, item))
