@@ -143,16 +143,17 @@ def _renderer(site: Site, workers: int) -> Iterator[Render]:
     A worker forked before the change pages rendered is handed what they found (``Found``) with
     the next round's jobs, and records it as this process did.
     """
-    if workers <= 1:
-        yield lambda jobs, _found: _render_jobs(site, jobs)
-        return
-    import multiprocessing
-
-    _FORKED["site"] = site
-    # Frozen objects are left out of every collection: a worker's collector then never walks
-    # (and so never copies) the data it inherits.
+    # Frozen objects are left out of every collection: the collector no longer walks the data
+    # again and again while the pages are made, and a forked worker's never touches (and so
+    # never copies) the data it inherits.
     gc.freeze()
     try:
+        if workers <= 1:
+            yield lambda jobs, _found: _render_jobs(site, jobs)
+            return
+        import multiprocessing
+
+        _FORKED["site"] = site
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
             def render(jobs: list[Job], found: Found | None) -> Rendered:
