@@ -359,11 +359,15 @@ class Validator:
             return [*found, *refusals]
         found.extend(self._generate_findings(delta.id, result.text, rel))
         main_rel = self.ws.rel(self.ws.spec_path(delta.id))
-        before: set[tuple[str, str]] = set()
-        if current is not None:
-            before = {(f.code, f.message) for f in self.spec_findings(delta.id, current)}
+        before: set[tuple[str, str]] | None = None  # the current spec's own findings, read when needed
         for finding in self.checked_text(delta.id, result.text):
-            if (finding.code, finding.message) in before or finding.level is Level.INFO:
+            if finding.level is Level.INFO:
+                continue
+            if before is None:
+                before = set()
+                if current is not None:
+                    before = {(f.code, f.message) for f in self.spec_findings(delta.id, current)}
+            if (finding.code, finding.message) in before:
                 continue
             if finding.code == "spec-no-requirements" and retire:
                 continue  # the capability is retired: archive deletes the spec
