@@ -51,10 +51,10 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/core/test_cli.py", "tests/core/test_bad_input.py"],
     ),
     "scrubbing": (
-        ["runtime/scrubbing.py"],
+        ["runtime/scrubbing.py", "runtime/sensitive.py"],
         # the app-level scrubbing tests fail under mutmut: emmett-sentry patches emmett's router
         # once per app, and mutmut builds the app again in the same process
-        ["tests/runtime/test_runtime_scrubbing.py"],
+        ["tests/runtime/test_runtime_scrubbing.py", "tests/runtime/test_runtime_scrub_gates.py"],
     ),
 }
 # Tests in the files above that run the console script in a subprocess (see the docstring).
