@@ -507,7 +507,7 @@ class Validator:
             from specledger.errors import SpecledgerError
 
             try:
-                plan = build_plan(self.ws, name, validator=self)
+                plan = build_plan(self.ws, name, validator=self, shared_paths=self._path_memo)
             except SpecledgerError as err:
                 plan = err.message
         touched = self.touched(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from specledger.archive.targets import archive_name, archive_path_problems, raise_first, resolve_change_dir
 from specledger.errors import RefusedError, SpecledgerError
@@ -98,6 +98,8 @@ def plan_outputs(workspace: Workspace, specs: tuple[SpecUpdate, ...]) -> tuple[S
     Only outputs of targets reading a spec this archive writes or deletes are considered; the
     configuration itself is ``spec generate``'s to report, so a broken one renders nothing here.
     """
+    if not workspace.config.get("generate"):
+        return ()  # no generated file (and no need to import the generator)
     from specledger.generate import render_all, spec_paths
     from specledger.generate.output import current_text
 
@@ -132,11 +134,14 @@ def build_plan(
     today: _dt.date | None = None,
     validator: Validator | None = None,
     generate: bool = True,
+    shared_paths: dict[Any, Any] | None = None,
 ) -> ArchivePlan:
     """Compute every new spec text for archiving ``change``; raise ``RefusedError`` if archive must refuse.
 
     Raises ``SpecledgerError`` (exit 2) for unsafe names or a missing change folder. Pass the
-    ``validator`` that already validated the change to reuse the files it has read.
+    ``validator`` that already validated the change to reuse the files it has read, and, from a
+    read-only run that plans many changes (the reviewer site), ``shared_paths`` to remember the
+    path checks they have in common (see ``archive_path_problems``); archive itself passes none.
     """
     from specledger.archive.merge import MergeError, encode
     from specledger.findings import Level
@@ -147,12 +152,12 @@ def build_plan(
     target = workspace.archive_dir / archive_name(change, today or _dt.date.today())
     meta = read_metadata(change_dir, (workspace.root / "openspec" / "schemas",))
     if skip_specs or meta.skip_specs:
-        raise_first(archive_path_problems(workspace, change, target, ()))
+        raise_first(archive_path_problems(workspace, change, target, (), shared=shared_paths))
         return ArchivePlan(change, change_dir, target, skip_specs=True)
 
     validator = validator or Validator(workspace)
     deltas, _ = validator.delta_files(change)
-    raise_first(archive_path_problems(workspace, change, target, (d.id for d in deltas)))
+    raise_first(archive_path_problems(workspace, change, target, (d.id for d in deltas), shared=shared_paths))
     if not deltas:
         raise RefusedError(
             "the change has no delta spec, so archiving it would record nothing; add "
@@ -210,7 +215,8 @@ def build_plan(
             stale = (f"(the generated files cannot be rendered from the new specs: {err.message})",)
         return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings), stale_outputs=stale)
     outputs = plan_outputs(workspace, tuple(updates))
-    raise_first(archive_path_problems(workspace, change, target, (), outputs=[o.path for o in outputs]))
+    if outputs:  # the change's own paths were checked above
+        raise_first(archive_path_problems(workspace, change, target, (), outputs=[o.path for o in outputs]))
     return ArchivePlan(change, change_dir, target, tuple(updates), tuple(warnings), outputs=outputs)
 
 
