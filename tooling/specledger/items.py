@@ -14,7 +14,7 @@ Kind = Literal["change", "spec"]
 def resolve(workspace: Workspace, name: str, kind: Kind | None = None) -> Kind:
     """Which kind of item ``name`` is; raises a usage error when unknown or ambiguous."""
     is_change = name in workspace.change_names()
-    is_spec = name in workspace.spec_ids()
+    is_spec = workspace.has_spec(name)
     if (kind == "change" and is_change) or (kind == "spec" and is_spec):
         return kind
     if kind is None:

@@ -51,6 +51,28 @@ class Workspace:
         except ValueError:
             return str(path)
 
+    def has_spec(self, spec_id: str) -> bool:
+        """Whether ``spec_id`` is one of ``spec_ids()``, walking only the folders on its path."""
+        parts = spec_id.split("/")
+        if not spec_id or any(not part or part.startswith(".") for part in parts):
+            return False
+        folder = str(self.specs_dir)
+        names = [*parts, "spec.md"]
+        for depth, name in enumerate(names):
+            try:
+                with os.scandir(folder) as entries:
+                    entry = next((e for e in entries if e.name == name), None)
+            except (OSError, ValueError):
+                return False
+            if entry is None:
+                return False
+            if depth == len(names) - 1:
+                return not entry.is_dir(follow_symlinks=False)  # what discover_spec_ids counts as a spec
+            if not entry.is_dir(follow_symlinks=False):
+                return False
+            folder = entry.path
+        return False
+
     def spec_ids(self) -> list[str]:
         """Capability ids of the main specs, in code-point order."""
         return sorted(discover_spec_ids(self.specs_dir))

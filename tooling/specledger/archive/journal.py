@@ -35,14 +35,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from specledger.archive.names import BACKUP_SUFFIX, JOURNAL_NAME, TEMP_SUFFIX, backup_path, temp_path
 from specledger.errors import SpecledgerError
 from specledger.fsio import fsync_dir, write_file_durably
 from specledger.workspace import UnsafePathError, Workspace
 
-JOURNAL_NAME = ".specledger-archive.journal"
 JOURNAL_FORMAT = "specledger-archive-journal/1"
-TEMP_SUFFIX = ".specledger-new"
-BACKUP_SUFFIX = ".specledger-old"
 
 MAX_JOURNAL_BYTES = 16 * 1024 * 1024
 RESOLVE_BY_HAND = (
@@ -64,16 +62,6 @@ class ArchiveLockedError(SpecledgerError):
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def temp_path(target: Path) -> Path:
-    """Where the new text of ``target`` is staged: beside it, so the final rename is atomic."""
-    return target.with_name(f".{target.name}{TEMP_SUFFIX}")
-
-
-def backup_path(target: Path) -> Path:
-    """Where the old text of ``target`` is kept (a hard link: no data is copied)."""
-    return target.with_name(f".{target.name}{BACKUP_SUFFIX}")
 
 
 def _exists(path: Path) -> bool:

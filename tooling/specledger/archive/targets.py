@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from specledger.archive.journal import JOURNAL_NAME, backup_path, temp_path
+from specledger.archive.names import JOURNAL_NAME, backup_path, temp_path
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.workspace import ARCHIVE_DIRNAME, UnsafePathError, Workspace
 

@@ -32,10 +32,13 @@ def open_workspace() -> Workspace:
     tree to the state before or after the interrupted archive.
     """
     workspace = find_workspace()
-    from specledger.archive.journal import recover  # local: keeps start-up light
+    from specledger.archive.names import journal_present
 
-    for line in recover(workspace):
-        click.echo(f"spec: {printable(line)}", err=True)
+    if journal_present(workspace.changes_dir):
+        from specledger.archive.journal import recover  # only then: keeps start-up light
+
+        for line in recover(workspace):
+            click.echo(f"spec: {printable(line)}", err=True)
     return workspace
 
 
