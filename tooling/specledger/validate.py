@@ -444,10 +444,18 @@ class Validator:
 
     def _answer_from_cache(self, items: list[tuple[str, str]], keys: dict[tuple[str, str], str],
                            done: Done) -> list[tuple[str, str]]:
-        """Answer the items the cache holds (into ``done``); return the others, noting their keys."""
+        """Answer the items the cache holds (into ``done``); return the others, noting their keys.
+
+        Looking up means reading and hashing every file of the repository: large runs spread it
+        over the cores like validation (``PARALLEL_LOOKUP_MIN``).
+        """
         missing = []
-        for kind, name in items:
-            key, hit = self._from_cache(kind, name)
+        jobs = parallel_jobs(len(items), minimum=PARALLEL_LOOKUP_MIN)
+        if jobs > 1:
+            looked = _look_up_in_processes(self.ws, self.cache, items, jobs)
+        else:
+            looked = [(kind, name, *self._from_cache(kind, name)) for kind, name in items]
+        for kind, name, key, hit in looked:
             if hit is not None:
                 done.append((hit[0], hit[1], None))
                 continue
@@ -537,7 +545,7 @@ PARALLEL_MIN_ITEMS = 200  # below this, starting worker processes costs more tha
 PARALLEL_CHUNK = 25
 
 
-def parallel_jobs(items: int) -> int:
+def parallel_jobs(items: int, minimum: int = PARALLEL_MIN_ITEMS) -> int:
     """How many processes validate ``items`` items: all cores for large runs, else one.
 
     ``SPECLEDGER_JOBS`` overrides it (``1`` turns parallelism off). Only where ``fork`` exists:
@@ -550,7 +558,7 @@ def parallel_jobs(items: int) -> int:
             return max(1, min(int(wanted), 64))
         except ValueError:
             return 1
-    if items < PARALLEL_MIN_ITEMS:
+    if items < minimum:
         return 1
     import multiprocessing
 
@@ -614,6 +622,33 @@ def _preload() -> None:
 
     for kind in schemas.KINDS:
         schemas.is_valid(kind, {})
+
+
+PARALLEL_LOOKUP_MIN = 2000  # below this, forking costs about what spreading the lookups saves
+Looked = list[tuple[str, str, "str | None", "tuple[ItemReport, Touched] | None"]]
+_LOOKUP_CACHE: list[ValidationCache | None] = [None]  # the cache forked lookup workers inherit
+
+
+def _look_up_chunk(args: tuple[Workspace, list[tuple[str, str]]]) -> Looked:
+    workspace, chunk = args
+    validator = _worker_validator(workspace)
+    validator.cache = _LOOKUP_CACHE[0]
+    return [(kind, name, *validator._from_cache(kind, name)) for kind, name in chunk]
+
+
+def _look_up_in_processes(workspace: Workspace, cache: ValidationCache | None, items: list[tuple[str, str]],
+                          jobs: int) -> Looked:
+    import multiprocessing
+
+    chunk = max(50, len(items) // (jobs * 8))
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    _LOOKUP_CACHE[0] = cache
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [entry for result in pool.imap(_look_up_chunk, [(workspace, c) for c in chunks])
+                    for entry in result]
+    finally:
+        _LOOKUP_CACHE[0] = None
 
 
 def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], jobs: int,
