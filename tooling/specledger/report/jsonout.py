@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,4 +69,38 @@ def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOpti
     else:
         payload = {"items": items, "summary": summary, "version": "1.0",
                    "root": root_data(workspace)}
-    return json.dumps(payload, indent=2, ensure_ascii=False)
+    return dumps(payload, "itemFindings" if opts.findings_only else "items")
+
+
+_PLAIN_ITEM = '    {\n      "id": %s,\n      "type": %s,\n      "valid": %s,\n      "issues": []\n    }'
+
+
+def dumps(payload: dict[str, Any], list_key: str) -> str:
+    """``json.dumps(payload, indent=2, ensure_ascii=False)``, byte for byte, written faster.
+
+    The standard encoder writes indented JSON in pure Python; on a run of thousands of items that
+    was a tenth of a warm run. Items without findings (most of them) are written from a template
+    with the same string encoder, the others by ``json.dumps`` and indented one level more; the
+    rest of the payload is the standard encoder's, with the list spliced in where a one-off marker
+    stood. ``tests/core/test_json_output.py`` compares the two.
+    """
+    items = payload.get(list_key)
+    if not isinstance(items, list) or not items:
+        return json.dumps(payload, indent=2, ensure_ascii=False)
+    marker = f"specledger-items-{os.urandom(8).hex()}"
+    skeleton = json.dumps({**payload, list_key: marker}, indent=2, ensure_ascii=False)
+    if skeleton.count(marker) != 1:
+        return json.dumps(payload, indent=2, ensure_ascii=False)
+    encode = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+    rendered = []
+    for item in items:
+        if (type(item) is dict and list(item) == _PLAIN_KEYS and item["issues"] == [] and type(item["id"]) is str
+                and type(item["type"]) is str and type(item["valid"]) is bool):
+            rendered.append(_PLAIN_ITEM % (encode(item["id"]), encode(item["type"]),
+                                           "true" if item["valid"] else "false"))
+        else:
+            rendered.append("    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+    return skeleton.replace(f'"{marker}"', "[\n" + ",\n".join(rendered) + "\n  ]")
+
+
+_PLAIN_KEYS = ["id", "type", "valid", "issues"]
