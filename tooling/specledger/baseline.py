@@ -19,15 +19,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from specledger.errors import SpecledgerError
 from specledger.findings import Finding, Level
-from specledger.markdown import Document
-from specledger.parse.blocks import requirement_name
 from specledger.parse.files import MAX_FILE_BYTES, UnreadableFile, read_markdown
 from specledger.validate import ItemReport, Validator
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.markdown import Document
 
 FORMAT = "specledger-baseline"
 VERSION = 1
@@ -116,6 +117,8 @@ def line_anchors(doc: Document) -> list[str]:
     next one or the next ``#``/``##`` heading, as the block reader cuts them), else to the nearest
     heading above it.
     """
+    from specledger.parse.blocks import requirement_name  # only runs that have a baseline need it
+
     anchors: list[str] = []
     requirement: str | None = None
     section: str | None = None
