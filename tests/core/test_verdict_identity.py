@@ -28,7 +28,7 @@ def validate(root: Path, *args: str, jobs: str = "1") -> tuple[int, Any]:
     env = {**os.environ, "SPECLEDGER_JOBS": jobs}
     env.pop("SPECLEDGER_NO_CACHE", None)
     proc = subprocess.run([str(SPEC_BIN), "validate", *args, "--json"], cwd=root, capture_output=True, text=True,
-                          timeout=600, env=env, check=False)
+                          timeout=120, env=env, check=False)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -196,3 +196,24 @@ def test_a_cache_write_that_fails_leaves_nothing_behind(tmp_path: Path, monkeypa
     cache.save(keep_others=False)  # no exception
     left = sorted(p.name for p in (tmp_path / ".specledger_cache").iterdir())
     assert left == [".gitignore", "CACHEDIR.TAG", "key"]
+
+
+@pytest.mark.parametrize("hostile", ["validate.json fifo", "key fifo", "validate.json to /dev/zero",
+                                     "key to /dev/zero"])
+def test_a_cache_file_that_is_not_a_plain_file_is_ignored(tmp_path: Path, hostile: str) -> None:
+    """A FIFO or a link where a cache file should be (as a checkout may bring) cannot hang the run."""
+    root = tmp_path / "repo"
+    spec = root / "openspec" / "specs" / "cap" / "spec.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("# cap\n\n## Purpose\nshort\n\n## Requirements\n")
+    expected = validate(root, "--all", "--no-cache")
+    assert validate(root, "--all") == expected  # a cache is made
+    name, _, kind = hostile.partition(" ")
+    target = root / ".specledger_cache" / name
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink("/dev/zero", target)
+    assert validate(root, "--all") == expected
+    assert validate(root, "--all") == expected

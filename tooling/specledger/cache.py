@@ -126,8 +126,16 @@ class ValidationCache:
             key = self._key(create=False)
             if key is None:
                 return {}
-            with open(self.folder / CACHE_FILE, "rb") as handle:
-                raw = handle.read(MAX_CACHE_BYTES + 1)
+            opened = _open_regular(self.folder / CACHE_FILE)
+            if opened is None:
+                return {}
+            fd, info = opened
+            try:
+                if info.st_size > MAX_CACHE_BYTES:
+                    return {}
+                raw = _read_at_most(fd, MAX_CACHE_BYTES + 1)
+            finally:
+                os.close(fd)
             if len(raw) > MAX_CACHE_BYTES:
                 return {}
             header_line, _, payload = raw.partition(b"\n")
@@ -145,25 +153,21 @@ class ValidationCache:
     def _key(self, *, create: bool) -> tuple[bytes, list[int]] | None:
         """The HMAC key and the identity of its file (device, inode, change time)."""
         path = self.folder / KEY_FILE
-        for _ in range(2):
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-            except FileNotFoundError:
-                if not create:
-                    return None
-                self._make_key(path)
-                continue
-            try:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
-                    return None
-                key = os.read(fd, 64)
-            finally:
-                os.close(fd)
-            if len(key) != 32:
+        if create and not os.path.lexists(path):
+            self._make_key(path)
+        opened = _open_regular(path)
+        if opened is None:
+            return None  # missing, or not a plain file (a FIFO, a link): no cache
+        fd, info = opened
+        try:
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
                 return None
-            return key, [info.st_dev, info.st_ino, info.st_ctime_ns]
-        return None
+            key = os.read(fd, 64)
+        finally:
+            os.close(fd)
+        if len(key) != 32:
+            return None
+        return key, [info.st_dev, info.st_ino, info.st_ctime_ns]
 
     def _make_key(self, path: Path) -> None:
         self._make_folder()
@@ -316,14 +320,41 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _file_digest(path: str | Path) -> bytes | None:
+def _open_regular(path: str | Path) -> tuple[int, os.stat_result] | None:
+    """A descriptor on ``path`` and its status when it is a plain file, never following a link.
+
+    Non-blocking, so a FIFO put where a file should be cannot hang the run; its type is then
+    read from the descriptor, so a file swapped after the open cannot fool the check either.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError):
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks = []
+    while limit > 0 and (chunk := os.read(fd, min(limit, 1 << 20))):
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
+
+
+def _file_digest(path: str | Path) -> bytes | None:
+    opened = _open_regular(path)
+    if opened is None:
+        return None
+    fd, _ = opened
+    try:
         h = hashlib.blake2b(digest_size=20)
         while chunk := os.read(fd, 1 << 20):
             h.update(chunk)
