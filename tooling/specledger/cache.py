@@ -49,6 +49,7 @@ from typing import Any
 
 from specledger import __version__
 from specledger.findings import Finding, Level
+from specledger.parse.files import read_at_most
 from specledger.workspace import UnsafePathError, Workspace
 
 CACHE_DIRNAME = ".specledger_cache"
@@ -133,7 +134,7 @@ class ValidationCache:
             try:
                 if info.st_size > MAX_CACHE_BYTES:
                     return {}
-                raw = _read_at_most(fd, MAX_CACHE_BYTES + 1)
+                raw = read_at_most(fd, info.st_size, MAX_CACHE_BYTES + 1)
             finally:
                 os.close(fd)
             if len(raw) > MAX_CACHE_BYTES:
@@ -339,14 +340,6 @@ def _open_regular(path: str | Path) -> tuple[int, os.stat_result] | None:
         os.close(fd)
         return None
     return fd, info
-
-
-def _read_at_most(fd: int, limit: int) -> bytes:
-    chunks = []
-    while limit > 0 and (chunk := os.read(fd, min(limit, 1 << 20))):
-        chunks.append(chunk)
-        limit -= len(chunk)
-    return b"".join(chunks)
 
 
 def _file_digest(path: str | Path) -> bytes | None:

@@ -36,7 +36,7 @@ def read_text(path: Path) -> str:
                 raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
             if not stat.S_ISREG(mode):
                 raise UnreadableFile(path, "is not a regular file (a FIFO, socket or device)", environment=True)
-            data = _read_at_most(fd, info.st_size, MAX_FILE_BYTES + 1)
+            data = read_at_most(fd, info.st_size, MAX_FILE_BYTES + 1)
         finally:
             os.close(fd)
     except UnreadableFile:
@@ -67,7 +67,7 @@ def read_text(path: Path) -> str:
         ) from err
 
 
-def _read_at_most(fd: int, expected: int, limit: int) -> bytes:
+def read_at_most(fd: int, expected: int, limit: int) -> bytes:
     """Up to ``limit`` bytes from ``fd``, in reads sized to the file (``expected`` bytes, as fstat
     said), not one buffer of ``limit``: a file that grows meanwhile is still read to its end."""
     chunks: list[bytes] = []
