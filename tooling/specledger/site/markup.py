@@ -13,12 +13,15 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from specledger.site.simple_markdown import Block, simple_blocks
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # Linear-time: alternatives of single character classes, each repeated greedily.
 _TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
@@ -31,6 +34,9 @@ MAX_DIFF_LINES = 2000
 
 @cache
 def _parser(extended: bool = True) -> MarkdownIt:
+    # imported here: a site whose documents are all plain (``simple_markdown``) never needs it
+    from markdown_it import MarkdownIt
+
     # "commonmark" with html off: raw HTML blocks and inline tags become escaped text.
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     if extended:

@@ -71,8 +71,12 @@ def _side(text: str | None, parsed: Document | None = None) -> _Side:
 
 
 def _body(block: Block) -> str:
-    lines = block.text().split("\n")[1:]
-    return "\n".join(lines).strip("\n")
+    """The block after its header line, without the blank lines around it (``Block.text`` minus line one)."""
+    lines = block.lines
+    end = len(lines)
+    while end > 1 and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[1:end]).strip("\n")
 
 
 def _header(name: str) -> str:
@@ -95,7 +99,7 @@ def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = 
     """
     created = update.old_text is None
     deleted = update.new_text is None
-    old, new = _side(update.old_text, current), _side(update.new_text)
+    old, new = _side(update.old_text, current), _side(update.new_text, current)
     renames = {r.old: r.new for r in delta.renamed} if delta is not None else {}
 
     waiting: dict[str, list[Block]] = {}
@@ -118,16 +122,17 @@ def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = 
                                        whole_html(_body(before), "del")))
             continue
         paired.add(id(after))
-        old_body, new_body = _body(before), _body(after)
+        new_body = _body(after)
+        # most blocks of a spec a change touches are untouched: the same lines, so the same body
+        old_body = new_body if after.name == before.name and after.lines == before.lines else _body(before)
         if after.name != before.name:
             header = Markup(f"### Requirement: <del>{escape(before.name)}</del><ins>{escape(after.name)}</ins>")
             blocks.append(RedlineBlock("renamed", after.name, before.name, header, word_diff_html(old_body, new_body)))
         elif old_body != new_body:
-            blocks.append(RedlineBlock("modified", after.name, None, Markup(escape(_header(after.name))),
+            blocks.append(RedlineBlock("modified", after.name, None, escape(_header(after.name)),
                                        word_diff_html(old_body, new_body)))
         else:
-            blocks.append(RedlineBlock("unchanged", after.name, None, Markup(escape(_header(after.name))),
-                                       Markup(escape(new_body))))
+            blocks.append(RedlineBlock("unchanged", after.name, None, escape(_header(after.name)), escape(new_body)))
     for after in new.blocks:
         if id(after) not in paired:
             blocks.append(RedlineBlock("added", after.name, None, whole_html(_header(after.name), "ins"),
