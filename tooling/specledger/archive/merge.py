@@ -44,6 +44,9 @@ class MergeResult:
     removed: int = 0
     renamed: int = 0
     warnings: list[str] = field(default_factory=list)
+    # The spec as archive would leave it, holding only the requirements this delta wrote (see
+    # ``focused_text``); None when that shortcut does not apply. Filled only when asked for.
+    focused: str | None = None
 
 
 def header_of(name: str) -> str:
@@ -102,6 +105,18 @@ def _near_miss(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n != name and fold_name(n) == folded), None)
 
 
+# A run of blank lines (spaces only) after a first one. Linear: each repetition starts at a
+# newline and its class stops at the next one, so no character is tried twice by one match.
+_BLANK_RUN_RE = re.compile(r"^([^\S\n]*)(?:\n[^\S\n]*)+$", re.MULTILINE)
+
+
+def collapse_blank_runs(text: str) -> str:
+    """``text`` with each run of blank lines outside fenced code cut to its first line."""
+    if "```" in text or "~~~" in text:
+        return "\n".join(_collapse_blank_runs(text.split("\n")))
+    return _BLANK_RUN_RE.sub(r"\1", text)  # no fence: every run goes, and a regex is far cheaper
+
+
 def _collapse_blank_runs(lines: list[str]) -> list[str]:
     out: list[str] = []
     fence: str | None = None
@@ -121,11 +136,14 @@ def skeleton(spec_id: str, purpose: str) -> str:
     return f"# {spec_id} Specification\n\n## Purpose\n{purpose}\n\n## Requirements\n"
 
 
-def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: str) -> MergeResult:
+def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: str, *,
+                focus: bool = False) -> MergeResult:
     """Apply ``delta`` to the current main spec (``None`` when the capability is new).
 
-    Raises ``MergeError`` when archive must refuse; never touches the filesystem.
+    Raises ``MergeError`` when archive must refuse; never touches the filesystem. With ``focus``,
+    ``result.focused`` is filled as ``focused_text`` says.
     """
+    base_doc = current
     result = MergeResult(text="")
     conflicts: list[Conflict] = []
     for side, name, line in delta.unpaired:
@@ -261,7 +279,103 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
         raise MergeError(conflicts)
 
     result.text = _recompose(current, layout.header_index, layout.end_index, layout.preamble, blocks)
+    if focus and base_doc is not None:
+        result.focused = focused_text(base_doc, blocks, result.text)
     return result
+
+
+# -- the focused spec ----------------------------------------------------------------------------
+#
+# Checking the spec a delta produces is most of what validating a change costs, and most of that
+# spec is the current one, unchanged and already checked. ``focused_text`` gives the produced
+# spec without the requirements the delta left alone: the text before, around and after them
+# stays, so every whole-spec rule sees what it sees in the full text. It does so only where each
+# requirement reads the same wherever it stands (see ``_isolated``), so that a rule's finding on
+# a written requirement is the same in both texts, and a finding on an unchanged one is one the
+# current spec already has. The validator uses it only to learn that the produced spec has no
+# new finding; when it has one, the full text is checked for the exact message, line and order.
+
+_FOCUS_TITLES = ("purpose", "requirements")
+
+
+def focused_text(current: Document, blocks: list[Block | None], merged: str) -> str | None:
+    """The produced spec with only the blocks the delta wrote (or one kept block, when it wrote
+    none but some remain); ``None`` when requirements might not read the same in both texts."""
+    if "```" in merged or "~~~" in merged:
+        return None  # a fence can swallow the text after it: nothing is local any more
+    layout = split_requirements(current)
+    if layout.header_index is None or not _isolated(current):
+        return None
+    originals = {id(b) for b in layout.blocks}
+    kept = [b for b in blocks if b is not None]
+    names = [b.name for b in kept]
+    if len(set(names)) != len(names):
+        return None  # a duplicate's message names a line, which differs between the texts
+    written = [b for b in kept if id(b) not in originals]
+    if not all(_block_isolated(b.lines) for b in written):
+        return None
+    chosen: list[Block | None] = list(written or kept[:1])
+    return _recompose(current, layout.header_index, layout.end_index, layout.preamble, chosen)
+
+
+def _isolated(doc: Document) -> bool:
+    """Whether the current spec's requirements section is made of self-contained blocks (memoised).
+
+    The section-tree reading and the block reading must agree on the ``## Requirements``
+    section; inside it every heading is level 3 or deeper and none is titled Purpose or
+    Requirements (those readers take the first such heading anywhere); every block starts with a
+    level-3 heading; the section ends at a real heading of level 1 or 2 (or at the end); and the
+    Purpose section does not reach into it.
+    """
+    cached: bool | None = doc.__dict__.get("_isolated")
+    if cached is None:
+        cached = _check_isolated(doc)
+        doc.__dict__["_isolated"] = cached
+    return cached
+
+
+def _check_isolated(doc: Document) -> bool:
+    layout = split_requirements(doc)
+    header, end = layout.header_index, layout.end_index
+    if header is None:
+        return False
+    sections = doc.find_sections("Requirements")
+    if not sections or sections[0].line - 1 != header:
+        return False
+    if end < len(doc.lines):
+        closing = doc.heading_at(end)
+        if closing is None or closing.level > 2:
+            return False
+    purposes = doc.find_sections("Purpose")
+    if purposes and purposes[0].start <= header < purposes[0].end:
+        return False
+    for heading in doc.headings:
+        if header < heading.line - 1 < end and (heading.level < 3 or heading.title.lower() in _FOCUS_TITLES):
+            return False
+    for block in layout.blocks:
+        first = doc.heading_at(block.line - 1)
+        if first is None or first.level != 3:
+            return False
+    return True
+
+
+def _block_isolated(lines: list[str]) -> bool:
+    """Whether a written block reads the same wherever it stands (see ``_isolated``)."""
+    from specledger.markdown import HEADING_RE, js_trim
+    from specledger.parse.blocks import H2_RE, is_requirement_header
+
+    for index, line in enumerate(lines):
+        if line[:1] != "#":
+            continue
+        match = HEADING_RE.match(line)
+        if index == 0:
+            if match is None or len(match.group(1)) != 3:
+                return False
+        elif is_requirement_header(line) or H2_RE.match(line):
+            return False
+        if match is not None and (len(match.group(1)) < 3 or js_trim(match.group(2)).lower() in _FOCUS_TITLES):
+            return False
+    return True
 
 
 def _recompose(doc: Document, header: int, end: int, preamble: list[str], blocks: list[Block | None]) -> str:
@@ -271,8 +385,7 @@ def _recompose(doc: Document, header: int, end: int, preamble: list[str], blocks
     middle = "\n\n".join(p for p in parts if p)
     head = doc.lines[header]
     pieces = [p for p in (before, f"{head}\n\n{middle}" if middle else head, after) if p]
-    lines = _collapse_blank_runs("\n\n".join(pieces).split("\n"))
-    return "\n".join(lines).rstrip() + "\n"
+    return collapse_blank_runs("\n\n".join(pieces)).rstrip() + "\n"
 
 
 _LINE_END_RE = re.compile(r"(\r\n|\r|\n)")
