@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pty
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from site_support import Repo
+from specledger.site import output
 from specledger.site.output import MANIFEST
 
 
@@ -83,6 +85,25 @@ def test_first_build_appears_whole_and_rebuilds_keep_what_is_not_theirs(repo: Re
     assert 0 < int(result.stderr.split("spec: ")[1].split()[0]) < len(pages)  # only the pages that changed
     assert index.stat().st_mode & 0o777 == 0o600
     assert not [p for p in site.rglob("*.tmp")]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_first_build_that_cannot_write_a_page_leaves_nothing(repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                                                               jobs: str) -> None:
+    """Pages are written where they are rendered (forked workers too): a failure still leaves no folder."""
+    write_new = output._write_new
+
+    def full_disk(path: Path, data: bytes) -> None:
+        if path.name == "index.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write_new(path, data)
+
+    monkeypatch.setattr(output, "_write_new", full_disk)
+    monkeypatch.setenv("SPECLEDGER_JOBS", jobs)
+    result = repo.run("docs", "build", "--out", "public/review")
+    assert result.exit_code == 2  # the environment's failure, not the repository's
+    assert "cannot write the site: No space left on device" in result.stderr
+    assert list((repo.root / "public").iterdir()) == []  # neither the site nor its staging folder
 
 
 def test_bad_input_becomes_findings_on_the_pages(repo: Repo) -> None:

@@ -19,6 +19,7 @@ import errno
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,14 +107,27 @@ def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
 
 
-def _write_tree(root: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` under ``root``, a fresh folder of our own, creating subfolders as needed."""
-    made = {root}
-    for rel, data in files.items():
-        path = root / rel
-        if path.parent not in made:
+def _check_plain(rel: str) -> None:
+    if rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/")):
+        raise ValueError(f"not a plain relative page path: {rel!r}")  # a bug, not a user's input
+
+
+class _TreeWriter:
+    """Writes files under ``root``, a fresh folder of our own, creating subfolders as needed.
+
+    A forked renderer works on its own copy (with its own record of the folders it made).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made = {root}
+
+    def __call__(self, rel: str, data: bytes) -> None:
+        _check_plain(rel)
+        path = self.root / rel
+        if path.parent not in self.made:
             path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
+            self.made.add(path.parent)
         _write_new(path, data)
 
 
@@ -136,17 +150,21 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def _manifest(files: dict[str, bytes]) -> bytes:
+def _manifest(files: Iterable[str]) -> bytes:
     return json.dumps({"files": sorted(files)}, indent=1).encode("utf-8") + b"\n"
 
 
-def _first_build(folder: Path, files: dict[str, bytes]) -> None:
-    """Write the whole site beside ``folder`` and rename it into place."""
+def _first_build(folder: Path, fill: Callable[[_TreeWriter], Iterable[str]]) -> None:
+    """Write the whole site beside ``folder`` and rename it into place.
+
+    ``fill`` writes every file of the site through the writer it is given and returns their paths.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = _temp_name(folder)
     os.mkdir(staging)
     try:
-        _write_tree(staging, {**files, MANIFEST: _manifest(files)})
+        write = _TreeWriter(staging)
+        write(MANIFEST, _manifest(fill(write)))
         os.rename(staging, folder)
     except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
@@ -156,17 +174,25 @@ def _first_build(folder: Path, files: dict[str, bytes]) -> None:
         raise
 
 
+def _write_all(files: dict[str, bytes]) -> Callable[[_TreeWriter], Iterable[str]]:
+    def fill(write: _TreeWriter) -> Iterable[str]:
+        for rel, data in files.items():
+            write(rel, data)
+        return files
+
+    return fill
+
+
 def write_site(workspace: Workspace, files: dict[str, bytes], out: Path) -> BuildResult:
     """Write ``files`` under ``out``; every target is confined before the first write."""
     folder = check_out_dir(workspace, out)
     for rel in files:
-        if rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/")):
-            raise ValueError(f"not a plain relative page path: {rel!r}")  # a bug, not a user's input
+        _check_plain(rel)
     targets = {rel: workspace.confine(folder / rel, what="a site page") for rel in sorted(files)}
     manifest_path = workspace.confine(folder / MANIFEST, what="the site manifest")
     if not folder.exists():
         try:
-            _first_build(folder, files)
+            _first_build(folder, _write_all(files))
         except OSError as err:
             raise _write_failed(workspace, err) from err
         return BuildResult(folder, tuple(targets), 0, ())
@@ -197,6 +223,24 @@ def _write_failed(workspace: Workspace, err: OSError) -> SpecledgerError:
 
 def build_site(workspace: Workspace, out: Path | None = None) -> BuildResult:
     """Render the site for ``workspace`` and write it to ``out`` (default: ``site/`` at the root)."""
+    from specledger.site.collect import collect
+    from specledger.site.render import emit_pages, render_pages
+
     target = out if out is not None else default_out(workspace)
-    check_out_dir(workspace, target)  # refuse a bad folder before the work of rendering
-    return write_site(workspace, render_site(workspace), target)
+    folder = check_out_dir(workspace, target)  # refuse a bad folder before the work of rendering
+    data = collect(workspace)
+    if folder.exists():
+        return write_site(workspace, render_pages(data), target)
+    # A first build: each page is written into the staging folder by the process that renders
+    # it, while the others render (the folder is fresh and ours, and every path a plain one).
+    written: list[str] = []
+
+    def fill(write: _TreeWriter) -> list[str]:
+        written.extend(emit_pages(data, write))
+        return written
+
+    try:
+        _first_build(folder, fill)
+    except OSError as err:
+        raise _write_failed(workspace, err) from err
+    return BuildResult(folder, tuple(written), 0, ())

@@ -1,11 +1,13 @@
-"""Render every page of the site in memory, in two rounds, in forked workers for a large site.
+"""Render every page of the site, in two rounds, in forked workers for a large site.
 
 Open changes come first: each change page makes its own texts, deltas and redlines, and sends
 back, with its bytes, what the other pages show of the change (``ChangeFacts``). The index, the
 changelog, the spec pages (which list the open changes touching each requirement) and the
 archived changes' pages follow. A large site renders both rounds in one pool of forked worker
 processes, in slices of pages: a worker inherits the data and the compiled templates and sends
-back bytes. The pages are the same either way. Nothing here writes a file.
+back bytes, or hands each page to the caller's sink (``emit_pages``: a first build writes it into
+its staging folder there, so the bytes never travel back). The pages are the same either way.
+Nothing here writes a file itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -39,6 +42,7 @@ TEMPLATE_PACKAGE = "specledger"
 TEMPLATE_DIR = "templates/site"
 TEMPLATES = ("index.html.j2", "changelog.html.j2", "spec.html.j2", "change.html.j2")
 
+Sink = Callable[[str, bytes], None]  # takes a rendered file: its path in the site folder, its bytes
 Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list), or ("index" | "changelog", 0)
 Rendered = tuple[dict[str, bytes], dict[str, ChangeFacts]]
 
@@ -83,6 +87,22 @@ def stylesheet() -> bytes:
 
 def render_pages(data: SiteData) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
+    return dict(sorted(_render_all(data, None).items()))
+
+
+def emit_pages(data: SiteData, sink: Sink) -> list[str]:
+    """Render every file of the site and hand each to ``sink`` (path relative to the site folder,
+    bytes) in the process that rendered it; returns the paths, sorted.
+
+    A large site renders in forked workers, so ``sink`` runs there, each file exactly once:
+    it must do its work in the file system (write the file), never in memory. The bytes are
+    then never sent back to this process, and the pages are written while others render.
+    """
+    return sorted(_render_all(data, sink))
+
+
+def _render_all(data: SiteData, sink: Sink | None) -> dict[str, bytes]:
+    """The files by path; with a ``sink``, each file was handed to it and its bytes are not kept."""
     from specledger.validate import parallel_jobs
 
     site = Site(data)
@@ -91,21 +111,28 @@ def render_pages(data: SiteData) -> dict[str, bytes]:
     then += [("spec", i) for i in range(len(data.specs))]
     then += [("archived", i) for i in range(len(site.history.archived))]
     templates()  # compiled once, here, rather than in every worker
-    with _renderer(site, parallel_jobs(len(first) + len(then))) as render:
+    with _renderer(site, sink, parallel_jobs(len(first) + len(then))) as render:
         files, facts = render(first, None)
         found = [(change.name, facts[change.name]) for change in data.changes]
         for name, change_found in found:
             site.record(name, change_found)
         files.update(render(then, found)[0])
-    files[STYLESHEET] = stylesheet()
-    return dict(sorted(files.items()))
+    files[STYLESHEET] = _emit(sink, STYLESHEET, stylesheet())
+    return files
+
+
+def _emit(sink: Sink | None, path: str, page: bytes) -> bytes:
+    if sink is None:
+        return page
+    sink(path, page)
+    return b""
 
 
 def _render(template: str, context: dict[str, Any]) -> bytes:
     return templates()[template].render(**context).encode("utf-8")
 
 
-def _render_jobs(site: Site, jobs: list[Job]) -> Rendered:
+def _render_jobs(site: Site, sink: Sink | None, jobs: list[Job]) -> Rendered:
     data = site.data
     files: dict[str, bytes] = {}
     facts: dict[str, ChangeFacts] = {}
@@ -114,30 +141,41 @@ def _render_jobs(site: Site, jobs: list[Job]) -> Rendered:
             change = data.changes[index]
             parts = change_parts(data.validator, change, site.docs)
             facts[change.name] = change_facts(parts)
-            files[change_page(change.name)] = _render("change.html.j2", change_context(site, change, parts))
+            path, page = change_page(change.name), _render("change.html.j2", change_context(site, change, parts))
         elif kind == "spec":
             spec = data.specs[index]
-            files[spec_page(spec.id)] = _render("spec.html.j2", spec_context(site, spec))
+            path, page = spec_page(spec.id), _render("spec.html.j2", spec_context(site, spec))
         elif kind == "index":
-            files["index.html"] = _render("index.html.j2", index_context(site))
+            path, page = "index.html", _render("index.html.j2", index_context(site))
         elif kind == "changelog":
-            page = "changelog.html"
-            files[page] = _render("changelog.html.j2", {**site.common(page, "Changelog"),
-                                                        "entries": changelog_entries(site, page)})
+            path = "changelog.html"
+            page = _render("changelog.html.j2", {**site.common(path, "Changelog"),
+                                                 "entries": changelog_entries(site, path)})
         else:
             item = site.history.archived[index]
-            files[archive_page(item.folder)] = _render("change.html.j2", archived_context(site, item))
+            path, page = archive_page(item.folder), _render("change.html.j2", archived_context(site, item))
+        files[path] = _emit(sink, path, page)
     return files, facts
 
 
 Found = list[tuple[str, ChangeFacts]]  # what the change pages found, in change order
 Render = Callable[[list[Job], Found | None], Rendered]
 SLICES_PER_WORKER = 4  # small enough that a worker slowed by other load does not hold up the rest
-_FORKED: dict[str, Site] = {}  # the site a forked renderer inherits from its parent
+
+
+@dataclass
+class _Forked:
+    """What a forked renderer inherits from its parent: the site, and where its pages go."""
+
+    site: Site
+    sink: Sink | None
+
+
+_FORKED: list[_Forked] = []
 
 
 @contextmanager
-def _renderer(site: Site, workers: int) -> Iterator[Render]:
+def _renderer(site: Site, sink: Sink | None, workers: int) -> Iterator[Render]:
     """Renders jobs here, or spread over ``workers`` forked processes, one pool for both rounds.
 
     A worker forked before the change pages rendered is handed what they found (``Found``) with
@@ -149,11 +187,11 @@ def _renderer(site: Site, workers: int) -> Iterator[Render]:
     gc.freeze()
     try:
         if workers <= 1:
-            yield lambda jobs, _found: _render_jobs(site, jobs)
+            yield lambda jobs, _found: _render_jobs(site, sink, jobs)
             return
         import multiprocessing
 
-        _FORKED["site"] = site
+        _FORKED.append(_Forked(site, sink))
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
             def render(jobs: list[Job], found: Found | None) -> Rendered:
@@ -174,11 +212,12 @@ def _renderer(site: Site, workers: int) -> Iterator[Render]:
 
 def _render_slice(task: tuple[list[Job], Found | None]) -> Rendered:
     jobs, found = task
-    site = _FORKED["site"]
+    (forked,) = _FORKED
+    site = forked.site
     if found and not site.facts:  # once per worker, which may take several slices
         for name, facts in found:
             site.record(name, facts)
-    return _render_jobs(site, jobs)
+    return _render_jobs(site, forked.sink, jobs)
 
 
-__all__ = ["environment", "render_pages", "stylesheet", "templates"]
+__all__ = ["Sink", "emit_pages", "environment", "render_pages", "stylesheet", "templates"]
