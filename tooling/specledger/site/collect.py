@@ -12,8 +12,10 @@ it in the page-rendering worker processes instead of in this one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from specledger.archive.plan import ArchivePlan, build_plan
@@ -130,7 +132,17 @@ def change_texts(folder: Path, name: str) -> ChangeTexts:
     )
 
 
-def _spec_info(validator: Validator, spec_id: str, report: ItemReport) -> SpecInfo:
+@dataclass
+class _SpecRead:
+    """A main spec as the pages show it, before the validator's findings on it are known."""
+
+    rel: str
+    title: str
+    doc: Document | None
+    blocks: list[Block]
+
+
+def _read_spec(validator: Validator, spec_id: str) -> _SpecRead:
     ws = validator.ws
     path = ws.spec_path(spec_id)
     try:
@@ -138,9 +150,13 @@ def _spec_info(validator: Validator, spec_id: str, report: ItemReport) -> SpecIn
     except UnreadableFile:
         doc = None
     if doc is None:
-        return SpecInfo(spec_id, ws.rel(path), spec_id, None, [], report.findings)
-    title = read_spec(spec_id, path, doc).title
-    return SpecInfo(spec_id, ws.rel(path), title, doc, list(split_requirements(doc).blocks), report.findings)
+        return _SpecRead(ws.rel(path), spec_id, None, [])
+    return _SpecRead(ws.rel(path), read_spec(spec_id, path, doc).title, doc, list(split_requirements(doc).blocks))
+
+
+def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _SpecRead]) -> None:
+    for spec_id in spec_ids:
+        into[spec_id] = _read_spec(validator, spec_id)
 
 
 def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenChange:
@@ -178,14 +194,54 @@ def change_parts(validator: Validator, change: OpenChange, docs: Mapping[str, Do
     return ChangeParts(texts, deltas, redlines)
 
 
-def collect(workspace: Workspace) -> SiteData:
-    """Validate everything once and derive the site's data from that one reading."""
+class _Meanwhile:
+    """Steps this process takes while a bulk validation runs in worker processes.
+
+    A large validation runs in forked workers, and this process only waits for their results;
+    ``Validator.bulk`` calls its ``progress`` here as each batch of them arrives. Each call takes
+    one step, so that what is needed after the validation (the main specs parsed, the history
+    read, the templates compiled) is mostly done by then, instead of afterwards with a core
+    idle. ``rest`` takes the steps left (all of them when the validation ran here).
+    """
+
+    def __init__(self, steps: Iterable[Callable[[], object]]) -> None:
+        self._steps = deque(steps)
+
+    def __call__(self, _done: int, _total: int) -> None:
+        if self._steps:
+            self._steps.popleft()()
+
+    def rest(self) -> None:
+        while self._steps:
+            self._steps.popleft()()
+
+
+SPECS_PER_STEP = 20
+
+
+def collect(workspace: Workspace, meanwhile: Iterable[Callable[[], object]] = ()) -> SiteData:
+    """Validate everything once and derive the site's data from that one reading.
+
+    ``meanwhile``: steps of the caller's own (compiling templates, say) to take in this process
+    while the validation runs in worker processes (see ``_Meanwhile``).
+    """
     validator = Validator(workspace)
-    reports = validator.bulk(changes=True, specs=True, plans=True)
+    spec_ids = workspace.spec_ids()
+    read: dict[str, _SpecRead] = {}
+    history: list[History] = []
+    steps = [*meanwhile, lambda: history.append(build_history(validator))]
+    steps += [partial(_read_specs, validator, spec_ids[i:i + SPECS_PER_STEP], read)
+              for i in range(0, len(spec_ids), SPECS_PER_STEP)]
+    pauses = _Meanwhile(steps)
+    reports = validator.bulk(changes=True, specs=True, plans=True, progress=pauses)
+    pauses.rest()
     by_key = {(r.type, r.id): r for r in reports}
-    specs = [_spec_info(validator, s, by_key[("spec", s)]) for s in workspace.spec_ids()]
+    specs = []
+    for spec_id in spec_ids:
+        got = read[spec_id]
+        specs.append(SpecInfo(spec_id, got.rel, got.title, got.doc, got.blocks, by_key[("spec", spec_id)].findings))
     changes = [_open_change(validator, n, by_key[("change", n)]) for n in workspace.change_names()]
-    return SiteData(workspace, validator, specs, changes, build_history(validator))
+    return SiteData(workspace, validator, specs, changes, history[0])
 
 
 __all__ = ["ChangeParts", "ChangeTexts", "OpenChange", "SiteData", "SpecInfo", "change_parts", "change_texts",

@@ -221,19 +221,28 @@ def _write_failed(workspace: Workspace, err: OSError) -> SpecledgerError:
                            code="site_write_failed")
 
 
+def _compile_templates() -> None:
+    from specledger.site.render import templates  # imports jinja2
+
+    templates()
+
+
 def build_site(workspace: Workspace, out: Path | None = None) -> BuildResult:
     """Render the site for ``workspace`` and write it to ``out`` (default: ``site/`` at the root)."""
     from specledger.site.collect import collect
-    from specledger.site.render import emit_pages, render_pages
 
     target = out if out is not None else default_out(workspace)
     folder = check_out_dir(workspace, target)  # refuse a bad folder before the work of rendering
-    data = collect(workspace)
+    data = collect(workspace, meanwhile=[_compile_templates])
     if folder.exists():
+        from specledger.site.render import render_pages
+
         return write_site(workspace, render_pages(data), target)
     # A first build: each page is written into the staging folder by the process that renders
     # it, while the others render (the folder is fresh and ours, and every path a plain one).
     written: list[str] = []
+
+    from specledger.site.render import emit_pages
 
     def fill(write: _TreeWriter) -> list[str]:
         written.extend(emit_pages(data, write))
