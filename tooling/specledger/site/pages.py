@@ -7,6 +7,7 @@ works from ``file://``); they only lay it out. ``specledger.site.render`` render
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +47,13 @@ def href(page: str, target: str, anchor: str | None = None) -> str:
     # Every page path is plain (no "." or ".." parts), so climbing to the site root and down
     # again is always right, and much cheaper than posixpath.relpath on thousands of links.
     rel = "../" * page.count("/") + target
-    return quote(rel) + (f"#{quote(anchor)}" if anchor else "")
+    return _quoted(rel) + (f"#{_quoted(anchor)}" if anchor else "")
+
+
+@cache
+def _quoted(text: str) -> str:
+    # The same few hundred targets and anchors are linked from page after page.
+    return quote(text)
 
 
 def findings_data(findings: list[Finding]) -> list[dict[str, Any]]:
