@@ -108,6 +108,25 @@ def _findings(root: Path, focused: bool, monkeypatch: pytest.MonkeyPatch) -> lis
     return [(f.level.name, f.code, f.message, f.path) for f in report.findings]
 
 
+def _archive_errors(root: Path, focused: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The ERRORs archive's plan finds in each spec it would write (what makes it refuse)."""
+    from specledger.archive.merge import MergeError
+
+    monkeypatch.setattr(validate_module, "FOCUSED_CHECK", focused)
+    validator = Validator(find_workspace(root))
+    errors: list[tuple[str, str]] = []
+    for delta_file in validator.delta_files("c")[0]:
+        if delta_file.delta is None:
+            continue
+        try:
+            result = validator.merged("c", delta_file.delta)
+        except MergeError:
+            continue
+        current = validator.main_doc(delta_file.id)
+        errors += [(f.code, f.message) for f in validator.result_errors(delta_file.id, current, result)]
+    return errors
+
+
 def _write_repo(root: Path, base: str, delta: str) -> None:
     (root / "openspec" / "specs" / "cap").mkdir(parents=True)
     (root / "openspec" / "specs" / "cap" / "spec.md").write_text(base, encoding="utf-8")
@@ -137,12 +156,13 @@ SHIFTED_INDEX = (_spec(_block("Alpha", CLEAN), _block("Beta", [*CLEAN, "###  ", 
 @given(base=base_specs(), delta=deltas())
 @example(base=STRAY_SCENARIO[0], delta=STRAY_SCENARIO[1])
 @example(base=SHIFTED_INDEX[0], delta=SHIFTED_INDEX[1])
-def test_findings_are_the_same_with_and_without_the_focused_check(
+def test_findings_and_archive_refusals_are_the_same_with_and_without_the_focused_check(
         base: str, delta: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         _write_repo(root, base, delta)
         assert _findings(root, True, monkeypatch) == _findings(root, False, monkeypatch)
+        assert _archive_errors(root, True, monkeypatch) == _archive_errors(root, False, monkeypatch)
 
 
 def _focused(base: str, delta: str) -> str | None:

@@ -308,21 +308,30 @@ class Validator:
     def _nothing_new(self, spec_id: str, current: Document, focused: str) -> bool:
         """Whether the spec archive would write has no finding the current one lacks, judged on
         the focused text (``merge.focused_text``): the requirements the delta wrote, checked in
-        the current spec's frame. A finding whose message depends on a requirement's position
-        (the schema's generic ones) cannot be compared across texts, so it is never judged here.
-        ``False`` means "check the whole text", never "there is a finding"."""
-        from specledger.rules.spec import check_spec_text
+        the current spec's frame. ``False`` means "check the whole text", never "there is a finding".
 
+        A clean focused text answers alone (the common case: the current spec's own findings are
+        not even needed). A finding whose message depends on a requirement's position (the
+        schema's generic ones) cannot be compared across texts, so it is never judged here.
+        """
+        found = [f for f in self.checked_text(spec_id, focused) if f.level is not Level.INFO]
+        if not found:
+            return True
         before = self.spec_findings(spec_id, current)
-        if any(f.code.startswith("schema-") for f in before):
+        if any(f.code.startswith("schema-") for f in (*before, *found)):
             return False
         known = {(f.code, f.message) for f in before}
-        for finding in check_spec_text(spec_id, focused, self.ws.rel(self.ws.spec_path(spec_id))):
-            if finding.level is Level.INFO:
-                continue
-            if finding.code.startswith("schema-") or (finding.code, finding.message) not in known:
-                return False
-        return True
+        return all((f.code, f.message) in known for f in found)
+
+    def result_errors(self, spec_id: str, current: Document | None, result: MergeResult) -> list[Finding]:
+        """The ERRORs of the spec archive would write (``result``), the focused text answering when
+        it can: with no ERROR in it nor in the current spec, the whole text has none either."""
+        focused = result.focused
+        if (current is not None and focused is not None
+                and not any(f.level is Level.ERROR for f in self.checked_text(spec_id, focused))
+                and not any(f.level is Level.ERROR for f in self.spec_findings(spec_id, current))):
+            return []
+        return [f for f in self.checked_text(spec_id, result.text) if f.level is Level.ERROR]
 
     def generated_specs(self) -> set[Path]:
         """The resolved paths of the specs that ``spec generate`` renders files from."""
@@ -549,9 +558,9 @@ class Validator:
         self._deltas.pop(change, None)
         for key in [k for k in self._merged if k[0] == change]:
             merged = self._merged.pop(key)
-            text = getattr(merged, "text", None)
-            if text is not None:
-                self._checked.pop((key[1], text), None)
+            for text in (getattr(merged, "text", None), getattr(merged, "focused", None)):
+                if text is not None:
+                    self._checked.pop((key[1], text), None)
 
     def touched(self, change: str) -> Touched:
         """(spec id, requirement name, delta path) for every requirement ``change``'s deltas touch."""

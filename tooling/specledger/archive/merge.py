@@ -7,7 +7,6 @@ order; the text before, around and after the requirements is kept.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -325,7 +324,9 @@ def _isolated(doc: Document) -> bool:
     section; inside it every heading is level 3 or deeper and none is titled Purpose or
     Requirements (those readers take the first such heading anywhere); every block starts with a
     level-3 heading; the section ends at a real heading of level 1 or 2 (or at the end); and the
-    Purpose section does not reach into it.
+    Purpose section does not reach into it. No heading there is without a title: the only
+    finding whose message names a requirement by its position (the schema's, on an empty text)
+    needs one, and a removal before it would change that message.
     """
     cached: bool | None = doc.__dict__.get("_isolated")
     if cached is None:
@@ -350,8 +351,9 @@ def _check_isolated(doc: Document) -> bool:
     if purposes and purposes[0].start <= header < purposes[0].end:
         return False
     for heading in doc.headings:
-        if header < heading.line - 1 < end and (heading.level < 3 or heading.title.lower() in _FOCUS_TITLES):
-            return False
+        if header < heading.line - 1 < end and (heading.level < 3 or heading.title.lower() in _FOCUS_TITLES
+                                                or not heading.title):
+            return False  # (a heading without a title is a requirement the schema reports by its index)
     for block in layout.blocks:
         first = doc.heading_at(block.line - 1)
         if first is None or first.level != 3:
@@ -406,6 +408,8 @@ def encode_like(text: str, old_raw: str, bom: bool) -> bytes:
     dominant = kinds.most_common(1)[0][0]
     lines = text.split("\n")
     chosen = [dominant] * len(lines)
+    import difflib  # only for files that mix line endings
+
     matcher = difflib.SequenceMatcher(None, contents[: len(endings)], lines, autojunk=False)
     for tag, old_start, old_end, new_start, _new_end in matcher.get_opcodes():
         if tag == "equal":

@@ -144,7 +144,6 @@ def build_plan(
     path checks they have in common (see ``archive_path_problems``); archive itself passes none.
     """
     from specledger.archive.merge import MergeError, encode
-    from specledger.findings import Level
     from specledger.parse.metadata import read_metadata
     from specledger.validate import Validator
 
@@ -185,8 +184,7 @@ def build_plan(
                                code="archive_spec_update_failed") from err
         warnings.extend(result.warnings)
         counts = dict(added=result.added, modified=result.modified, removed=result.removed, renamed=result.renamed)
-        problems = [f for f in validator.checked_text(delta.id, result.text)
-                    if f.level is Level.ERROR]
+        problems = validator.result_errors(delta.id, current, result)
         if problems and meta.retire_capabilities and all(f.code == "spec-no-requirements" for f in problems):
             updates.append(SpecUpdate(delta.id, spec_path, "delete", current.text if current else None, None, None,
                                       **counts))
