@@ -25,14 +25,14 @@ from specledger.errors import SpecledgerError
 from specledger.findings import Finding, Level
 from specledger.parse.files import MAX_FILE_BYTES, UnreadableFile, read_markdown
 from specledger.validate import ItemReport, Validator
-from specledger.workspace import Workspace
+from specledger.workspace import BASELINE_NAME, Workspace
 
 if TYPE_CHECKING:
     from specledger.markdown import Document
 
 FORMAT = "specledger-baseline"
 VERSION = 1
-DEFAULT_NAME = ".spec-baseline.json"
+DEFAULT_NAME = BASELINE_NAME
 RECORDED_LEVELS = frozenset({Level.ERROR, Level.WARNING})
 _ITEM_TYPES = ("change", "spec")
 _ENTRY_KEYS = {"type", "id", "path", "code", "anchor", "count"}
@@ -96,17 +96,6 @@ class BaselineOutcome:
     @property
     def gone_count(self) -> int:
         return sum(n for _, n in self.gone)
-
-
-def is_known(report: ItemReport, index: int) -> bool:
-    """Whether finding ``index`` of ``report`` is covered by a baseline (False without one)."""
-    return isinstance(report, BaselinedReport) and report.is_known(index)
-
-
-def outcome_of(options: object) -> BaselineOutcome | None:
-    """The baseline outcome carried by a reporter's options, if the run used a baseline."""
-    value = getattr(options, "baseline", None)
-    return value if isinstance(value, BaselineOutcome) else None
 
 
 # -- fingerprints ------------------------------------------------------------------------------
@@ -325,11 +314,9 @@ __all__ = [
     "Fingerprint",
     "apply",
     "dump",
-    "is_known",
     "item_scope",
     "line_anchors",
     "load",
-    "outcome_of",
     "prune",
     "record",
     "run_scope",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from specledger.errors import SpecledgerError
@@ -33,6 +32,8 @@ def resolve(workspace: Workspace, name: str, kind: Kind | None = None) -> Kind:
         candidates += workspace.change_names()
     if kind in (None, "spec"):
         candidates += workspace.spec_ids()
+    import difflib  # only for the error: keeps it out of every run's start-up
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     what = f"{kind} " if kind else "change or spec "
     hint = f"did you mean: {', '.join(close)}?" if close else "run `spec list` or `spec list --specs` to see the names"

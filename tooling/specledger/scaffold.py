@@ -18,32 +18,11 @@ from pathlib import Path
 from specledger.archive.targets import DATE_PREFIX_LEN, check_change_name, name_max
 from specledger.errors import RefusedError, SpecledgerError
 from specledger.fsio import write_file_durably
+from specledger.rules.placeholders import PLACEHOLDERS
 from specledger.workspace import Workspace
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPABILITY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)*$")
-
-# Every blank the scaffold leaves, by the name its templates use. Each is parenthesised and
-# specific enough that no real text would contain it.
-PLACEHOLDERS: dict[str, str] = {
-    "why": "(why this change is needed: the problem or opportunity, in 50 to 1000 characters)",
-    "what": "(list what this change adds, modifies or removes)",
-    "specs": "(capabilities under specs/)",
-    "code": "(folders and modules)",
-    "task": "(first task)",
-    "context": "(background, constraints, the people involved)",
-    "goals": "(what this design sets out to achieve)",
-    "non_goals": "(what it deliberately leaves out)",
-    "decision": "(each decision, with the alternatives considered and why this one)",
-    "risks": "(what could go wrong, and how it is mitigated)",
-    "purpose": "(what this capability is for, in a sentence or two)",
-    "requirement": "(name of the requirement)",
-    "behaviour": "(what the system does, in one sentence).",
-    "scenario": "(name of a situation)",
-    "when": "(something happens)",
-    "then": "(what the system does in response)",
-}
-
 
 @dataclass(frozen=True)
 class NewChange:

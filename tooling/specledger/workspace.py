@@ -20,6 +20,7 @@ from typing import Any
 from specledger.errors import SpecledgerError, WorkspaceError
 
 ARCHIVE_DIRNAME = "archive"
+BASELINE_NAME = ".spec-baseline.json"  # at the root; see specledger.baseline
 MAX_CONFIG_PATH = 1024  # bytes; longer configured folders are refused before any system call
 
 

@@ -16,7 +16,6 @@ able to undo every step exactly and a link makes "the file" ambiguous.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -95,6 +94,8 @@ def resolve_change_dir(workspace: Workspace, name: str) -> Path:
         )
     if not folder.is_dir():
         names = workspace.change_names()
+        import difflib  # only when a name is not found
+
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         raise SpecledgerError(
             f"change '{name}' not found",

@@ -23,7 +23,7 @@ from specledger.errors import SpecledgerError
 from specledger.items import resolve
 from specledger.report import RenderOptions, reporters
 from specledger.validate import ItemReport, Validator
-from specledger.workspace import Workspace
+from specledger.workspace import BASELINE_NAME, Workspace
 
 if TYPE_CHECKING:
     from specledger.baseline import BaselineOutcome
@@ -150,14 +150,14 @@ def validate(ctx: click.Context, item: str | None, all_items: bool, changes: boo
 def _with_baseline(workspace: Workspace, validator: Validator, reports: list[ItemReport], given: Path | None,
                    item: tuple[str, str] | None, scope: str) -> tuple[list[ItemReport], BaselineOutcome | None]:
     """Mark the reports' findings known or new against the baseline, when there is one."""
-    from specledger import baseline as core
-
     if given is not None:
         path = Path.cwd() / given
     else:
-        path = workspace.root / core.DEFAULT_NAME
+        path = workspace.root / BASELINE_NAME
         if not path.exists() and not path.is_symlink():
             return reports, None
+    from specledger import baseline as core  # only runs that have a baseline pay for its import
+
     shown = workspace.rel(path)
     loaded = core.load(path, shown)
     covers = core.item_scope(*item) if item is not None else core.run_scope(scope)

@@ -25,6 +25,16 @@ class RenderOptions:
 Reporter = Callable[[Sequence[ItemReport], Workspace, RenderOptions], str]
 
 
+def is_known(report: ItemReport, index: int) -> bool:
+    """Whether finding ``index`` of ``report`` is covered by a baseline (False without one).
+
+    Only reports marked against a baseline (``specledger.baseline.BaselinedReport``) answer; asked
+    by name, so that runs without a baseline never import that module.
+    """
+    check = getattr(report, "is_known", None)
+    return check is not None and bool(check(index))
+
+
 def reporters() -> dict[str, Reporter]:
     from specledger.report import github, jsonout, text
 

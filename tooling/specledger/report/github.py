@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from specledger.baseline import is_known, outcome_of
 from specledger.findings import Level
-from specledger.report import RenderOptions, text
+from specledger.report import RenderOptions, is_known, text
 from specledger.validate import ItemReport
 from specledger.workspace import Workspace
 
@@ -33,5 +32,5 @@ def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOpti
             props.append(f"title={escape_property(f'{f.code} ({report.type} {report.id})')}")
             lines.append(f"::{COMMANDS[f.level]} {','.join(props)}::{escape_data(f.message)}")
     lines.append(text.summary_line(reports, opts))
-    lines.extend(text.baseline_lines(outcome_of(opts)))
+    lines.extend(text.baseline_lines(opts.baseline))
     return "\n".join(lines)

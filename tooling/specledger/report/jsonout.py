@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from specledger.baseline import BaselineOutcome, is_known, outcome_of
-from specledger.report import RenderOptions
+from specledger.report import RenderOptions, is_known
 from specledger.validate import ItemReport
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.baseline import BaselineOutcome
 
 
 def root_data(workspace: Workspace) -> dict[str, str]:
@@ -51,7 +53,7 @@ def summary_data(reports: Sequence[ItemReport], strict: bool) -> dict[str, Any]:
 
 
 def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOptions) -> str:
-    outcome = outcome_of(opts)
+    outcome = opts.baseline
     items = [item_data(r, opts.strict, outcome is not None) for r in reports]
     summary = summary_data(reports, opts.strict)
     if outcome is not None:

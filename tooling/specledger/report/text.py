@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from specledger.baseline import BaselineOutcome, is_known, outcome_of
 from specledger.escape import printable
 from specledger.findings import Finding, Level
-from specledger.report import RenderOptions
+from specledger.report import RenderOptions, is_known
 from specledger.validate import ItemReport
 from specledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from specledger.baseline import BaselineOutcome
 
 COLORS = {Level.ERROR: "\x1b[31m", Level.WARNING: "\x1b[33m", Level.INFO: "\x1b[36m"}
 GREEN, BOLD, RESET = "\x1b[32m", "\x1b[1m", "\x1b[0m"
@@ -38,7 +41,7 @@ def render(reports: Sequence[ItemReport], workspace: Workspace, opts: RenderOpti
             level = _paint(f.level.value, COLORS[f.level], opts.color)
             lines.append(f"  {where}: {level} {printable(f.message)} [{f.code}]")
     lines.append(summary_line(reports, opts))
-    lines.extend(baseline_lines(outcome_of(opts)))
+    lines.extend(baseline_lines(opts.baseline))
     return "\n".join(lines)
 
 
