@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from specledger import validate as validate_module
 from specledger.archive.merge import _collapse_blank_runs, collapse_blank_runs, focused_text, merge_delta
 from specledger.markdown import parse
+from specledger.parse.blocks import split_requirements
 from specledger.parse.delta import read_delta
 from specledger.validate import Validator
 from specledger.workspace import find_workspace
@@ -243,4 +244,6 @@ def test_focused_text_is_none_for_a_new_capability() -> None:
     delta = "\n".join(["## ADDED Requirements", *_block("Gamma", CLEAN)])
     parsed = read_delta("cap", Path("delta.md"), parse(delta))
     assert merge_delta("cap", None, parsed, "c", focus=True).focused is None
-    assert focused_text(parse(CLEAN_BASE), [], "```") is None
+    fenced = CLEAN_BASE.replace("- **THEN** y", "```\n- **THEN** y\n```", 1)
+    assert focused_text(parse(fenced), list(split_requirements(parse(fenced)).blocks)) is None
+    assert focused_text(parse(CLEAN_BASE), list(split_requirements(parse(CLEAN_BASE)).blocks)) is not None

@@ -347,7 +347,7 @@ class Validator:
                 self._generated_specs = set()  # `spec generate` reports a broken configuration
         return self._generated_specs
 
-    def _generate_findings(self, spec_id: str, new_text: str, rel: str) -> list[Finding]:
+    def _generate_findings(self, spec_id: str, result: MergeResult, rel: str) -> list[Finding]:
         """Archive regenerates the files generated from a spec it writes: report it here if that fails."""
         generated = self.generated_specs()
         if not generated:
@@ -359,7 +359,7 @@ class Validator:
         from specledger.generate import render_all  # imports jinja2: only for generated specs
 
         try:
-            render_all(self.ws, {path: new_text})
+            render_all(self.ws, {path: result.text})
         except SpecledgerError as err:
             return [error("archive-generate-fails",
                           f"after archive, the files generated from {self.ws.rel(path)} could not be rendered: "
@@ -385,7 +385,7 @@ class Validator:
             refusals = [error("archive-would-refuse", f"archive would refuse this delta: {c.message}", rel, c.line)
                         for c in err.conflicts]
             return [*found, *refusals]
-        found.extend(self._generate_findings(delta.id, result.text, rel))
+        found.extend(self._generate_findings(delta.id, result, rel))
         main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         if current is not None and result.focused is not None and self._nothing_new(delta.id, current, result.focused):
             return found
@@ -558,7 +558,8 @@ class Validator:
         self._deltas.pop(change, None)
         for key in [k for k in self._merged if k[0] == change]:
             merged = self._merged.pop(key)
-            for text in (getattr(merged, "text", None), getattr(merged, "focused", None)):
+            # (``_text``: the full text only if something composed it; asking ``text`` would)
+            for text in (getattr(merged, "_text", None), getattr(merged, "focused", None)):
                 if text is not None:
                     self._checked.pop((key[1], text), None)
 

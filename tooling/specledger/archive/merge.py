@@ -37,7 +37,6 @@ class MergeError(Exception):
 
 @dataclass
 class MergeResult:
-    text: str  # LF line endings, ends with exactly one newline
     added: int = 0
     modified: int = 0
     removed: int = 0
@@ -46,6 +45,18 @@ class MergeResult:
     # The spec as archive would leave it, holding only the requirements this delta wrote (see
     # ``focused_text``); None when that shortcut does not apply. Filled only when asked for.
     focused: str | None = None
+    # What ``text`` is composed from, until it is first asked for (validation often never does)
+    _parts: tuple[Document, int, int, list[str], list[Block | None]] | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The spec as archive would write it: LF line endings, exactly one final newline."""
+        if self._text is None:
+            assert self._parts is not None, "a merge result has its text or its parts"
+            self._text = _recompose(*self._parts)
+            self._parts = None
+        return self._text
 
 
 def header_of(name: str) -> str:
@@ -143,7 +154,7 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
     ``result.focused`` is filled as ``focused_text`` says.
     """
     base_doc = current
-    result = MergeResult(text="")
+    result = MergeResult()
     conflicts: list[Conflict] = []
     for side, name, line in delta.unpaired:
         other = "TO" if side == "FROM" else "FROM"
@@ -277,9 +288,9 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
     if conflicts:
         raise MergeError(conflicts)
 
-    result.text = _recompose(current, layout.header_index, layout.end_index, layout.preamble, blocks)
+    result._parts = (current, layout.header_index, layout.end_index, layout.preamble, blocks)
     if focus and base_doc is not None:
-        result.focused = focused_text(base_doc, blocks, result.text)
+        result.focused = focused_text(base_doc, blocks)
     return result
 
 
@@ -297,11 +308,9 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
 _FOCUS_TITLES = ("purpose", "requirements")
 
 
-def focused_text(current: Document, blocks: list[Block | None], merged: str) -> str | None:
+def focused_text(current: Document, blocks: list[Block | None]) -> str | None:
     """The produced spec with only the blocks the delta wrote (or one kept block, when it wrote
     none but some remain); ``None`` when requirements might not read the same in both texts."""
-    if "```" in merged or "~~~" in merged:
-        return None  # a fence can swallow the text after it: nothing is local any more
     layout = split_requirements(current)
     if layout.header_index is None or not _isolated(current):
         return None
@@ -324,7 +333,7 @@ def _isolated(doc: Document) -> bool:
     section; inside it every heading is level 3 or deeper and none is titled Purpose or
     Requirements (those readers take the first such heading anywhere); every block starts with a
     level-3 heading; the section ends at a real heading of level 1 or 2 (or at the end); and the
-    Purpose section does not reach into it. No heading there is without a title: the only
+    Purpose section does not reach into it. The text has no fence. No heading there is without a title: the only
     finding whose message names a requirement by its position (the schema's, on an empty text)
     needs one, and a removal before it would change that message.
     """
@@ -336,6 +345,8 @@ def _isolated(doc: Document) -> bool:
 
 
 def _check_isolated(doc: Document) -> bool:
+    if "```" in doc.text or "~~~" in doc.text:
+        return False  # a fence can swallow the text after it: nothing is local any more
     layout = split_requirements(doc)
     header, end = layout.header_index, layout.end_index
     if header is None:
@@ -367,6 +378,8 @@ def _block_isolated(lines: list[str]) -> bool:
     from specledger.parse.blocks import H2_RE, is_requirement_header
 
     for index, line in enumerate(lines):
+        if "```" in line or "~~~" in line:
+            return False  # (see _check_isolated)
         if line[:1] != "#":
             continue
         match = HEADING_RE.match(line)
