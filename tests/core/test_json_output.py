@@ -13,13 +13,16 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
     ["", '"', "\\", "\n", "\u2028", "é名", "\x00", "</script>", "specledger-items-0"])
 ISSUE = st.fixed_dictionaries({"level": st.sampled_from(["ERROR", "WARNING", "INFO"]), "code": TEXT,
                                "path": TEXT, "message": TEXT},
-                              optional={"line": st.integers(min_value=1, max_value=10**6), "baselined": st.booleans()})
+                              optional={"line": st.integers(min_value=1, max_value=10**6), "baselined": st.booleans(),
+                                        "odd": st.one_of(st.none(), st.integers(), st.floats(allow_nan=False),
+                                                         st.lists(TEXT, max_size=1))})
+EMPTY_ISSUE = st.just({})
 ITEM = st.fixed_dictionaries({"id": TEXT, "type": st.sampled_from(["change", "spec"]), "valid": st.booleans(),
-                              "issues": st.lists(ISSUE, max_size=3)})
+                              "issues": st.lists(ISSUE | EMPTY_ISSUE, max_size=3)})
 ODD_ITEM = st.dictionaries(TEXT, st.one_of(TEXT, st.booleans(), st.none(), st.lists(TEXT, max_size=2)), max_size=4)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(items=st.lists(st.one_of(ITEM, ITEM, ODD_ITEM), max_size=8), root=TEXT, findings=st.booleans())
 def test_fast_json_is_byte_for_byte_json_dumps(items: list[dict[str, Any]], root: str, findings: bool) -> None:
     key = "itemFindings" if findings else "items"

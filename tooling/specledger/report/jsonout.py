@@ -81,8 +81,9 @@ def dumps(payload: dict[str, Any], list_key: str) -> str:
     """``json.dumps(payload, indent=2, ensure_ascii=False)``, byte for byte, written faster.
 
     The standard encoder writes indented JSON in pure Python; on a run of thousands of items that
-    was a tenth of a warm run. Items without findings (most of them) are written from a template
-    with the same string encoder, the others by ``json.dumps`` and indented one level more; the
+    was a tenth of a warm run. Items are written from templates with the same string encoder
+    (their findings are flat objects of strings and numbers); any other shape goes through
+    ``json.dumps``, indented one level more; the
     rest of the payload is the standard encoder's, with the list spliced in where a one-off marker
     stood. ``tests/core/test_json_output.py`` compares the two.
     """
@@ -96,13 +97,50 @@ def dumps(payload: dict[str, Any], list_key: str) -> str:
     encode = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
     rendered = []
     for item in items:
-        if (type(item) is dict and list(item) == _PLAIN_KEYS and item["issues"] == [] and type(item["id"]) is str
-                and type(item["type"]) is str and type(item["valid"]) is bool):
-            rendered.append(_PLAIN_ITEM % (encode(item["id"]), encode(item["type"]),
-                                           "true" if item["valid"] else "false"))
-        else:
-            rendered.append("    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+        text = None
+        if (type(item) is dict and list(item) == _PLAIN_KEYS and type(item["id"]) is str
+                and type(item["type"]) is str and type(item["valid"]) is bool and type(item["issues"]) is list):
+            head = (encode(item["id"]), encode(item["type"]), "true" if item["valid"] else "false")
+            if not item["issues"]:
+                text = _PLAIN_ITEM % head
+            else:
+                issues = [_flat_object(issue, "        ") for issue in item["issues"]]
+                written = [issue for issue in issues if issue is not None]
+                if len(written) == len(issues):
+                    text = _ITEM_HEAD % head + ",\n".join(written) + _ITEM_TAIL
+        if text is None:
+            text = "    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        rendered.append(text)
     return skeleton.replace(f'"{marker}"', "[\n" + ",\n".join(rendered) + "\n  ]")
 
 
 _PLAIN_KEYS = ["id", "type", "valid", "issues"]
+_ITEM_HEAD = '    {\n      "id": %s,\n      "type": %s,\n      "valid": %s,\n      "issues": [\n'
+_ITEM_TAIL = "\n      ]\n    }"
+
+
+def _flat_object(value: Any, pad: str) -> str | None:
+    """A dict of strings, integers, booleans and nulls as ``json.dumps(indent=2)`` writes it at
+    ``pad``; ``None`` for anything else (the caller then uses ``json.dumps``)."""
+    if type(value) is not dict:
+        return None
+    if not value:
+        return pad + "{}"
+    encode = json.encoder.encode_basestring
+    lines = []
+    for key, member in value.items():
+        kind = type(member)
+        if type(key) is not str:
+            return None
+        if kind is str:
+            text = encode(member)
+        elif kind is bool:
+            text = "true" if member else "false"
+        elif kind is int:
+            text = int.__repr__(member)
+        elif member is None:
+            text = "null"
+        else:
+            return None
+        lines.append(f"{pad}  {encode(key)}: {text}")
+    return pad + "{\n" + ",\n".join(lines) + "\n" + pad + "}"
