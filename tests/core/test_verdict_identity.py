@@ -7,7 +7,6 @@ of every item, the summary and the exit code), not only the verdicts.
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import shutil
@@ -131,7 +130,7 @@ def test_a_cache_that_came_with_the_checkout_is_not_trusted(tmp_path: Path) -> N
     assert code == 1
     entries = json.loads(payload)
     forged = {key: [[], [], [], []] for key in entries}
-    from specledger.cache import ValidationCache
+    from specledger.cache import ValidationCache, sign
     from specledger.workspace import find_workspace
 
     forged_key = ValidationCache.open(find_workspace(second))
@@ -141,14 +140,14 @@ def test_a_cache_that_came_with_the_checkout_is_not_trusted(tmp_path: Path) -> N
     key = (first / ".specledger_cache" / "key").read_bytes()
     shutil.copy(first / ".specledger_cache" / "key", second / ".specledger_cache" / "key")
     body = json.dumps(forged).encode()
-    signed = {**json.loads(header), "mac": hmac.new(key, body, "sha256").hexdigest()}
+    signed = {**json.loads(header), "mac": sign(key, body)}
     (second / ".specledger_cache" / "validate.json").write_bytes(json.dumps(signed).encode() + b"\n" + body)
     assert validate(second, "--all") == (1, honest)
     # the same forgery against the key file the run itself made is accepted: the test can fail
     own = second / ".specledger_cache"
     own_header = json.loads((own / "validate.json").read_bytes().partition(b"\n")[0])
     own_key = (own / "key").read_bytes()
-    accepted = {**own_header, "mac": hmac.new(own_key, body, "sha256").hexdigest()}
+    accepted = {**own_header, "mac": sign(own_key, body)}
     (own / "validate.json").write_bytes(json.dumps(accepted).encode() + b"\n" + body)
     assert validate(second, "--all")[0] == 0
 
