@@ -153,6 +153,7 @@ SHIFTED_INDEX = (_spec(_block("Alpha", CLEAN), _block("Beta", [*CLEAN, "###  ", 
                             *_block("Gamma", CLEAN)]) + "\n")
 
 
+@pytest.mark.scenario("validation", "Checking only what a change writes agrees with checking the whole spec")
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(base=base_specs(), delta=deltas())
 @example(base=STRAY_SCENARIO[0], delta=STRAY_SCENARIO[1])
