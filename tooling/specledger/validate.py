@@ -107,45 +107,65 @@ class Validator:
         return self._deltas[change]
 
     def _read_delta_files(self, change: str) -> tuple[list[DeltaFile], list[Finding]]:
-        from specledger.parse.delta import has_delta_header, read_delta
-
         findings: list[Finding] = []
         specs_root = self.ws.change_dir(change) / "specs"
         files: list[DeltaFile] = []
         if not specs_root.is_dir():
             return files, findings
-        for dirpath, dirnames, filenames in os.walk(specs_root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            folder = Path(dirpath)
-            rel_parts = folder.relative_to(specs_root).parts
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                path = folder / name
-                if name == "spec.md" and rel_parts:
-                    spec_id = "/".join(rel_parts)
-                    try:
-                        files.append(DeltaFile(spec_id, path, read_delta(spec_id, path, read_markdown(path))))
-                    except UnreadableFile as err:
-                        findings.append(unreadable_finding(err, self.ws))
-                        files.append(DeltaFile(spec_id, path, None))
-                elif name == "spec.md":
-                    findings.append(error(
-                        "delta-misplaced",
-                        "a delta spec at specs/spec.md has no capability folder and is ignored by archive; "
-                        "move it to specs/<capability>/spec.md", self.ws.rel(path)))
-                elif name.endswith(".md"):
-                    try:
-                        text = read_text(path)  # bounded, and never blocks on a FIFO
-                    except UnreadableFile:
-                        continue
-                    if has_delta_header(text):
-                        findings.append(error(
-                            "delta-misplaced",
-                            "this file has delta sections but is not a specs/<capability>/spec.md, so archive "
-                            "ignores it; move its requirements into specs/<capability>/spec.md", self.ws.rel(path)))
+        self._walk_deltas(str(specs_root), (), files, findings)
         files.sort(key=lambda f: f.id)
         return files, findings
+
+    def _walk_deltas(self, folder: str, rel_parts: tuple[str, ...], files: list[DeltaFile],
+                     findings: list[Finding]) -> None:
+        """One folder of a change's ``specs/``, then its sub-folders, as ``os.walk`` would go:
+        names in code-point order, dot entries skipped, linked folders listed but not entered, an
+        unreadable folder skipped (a scandir walk: this runs for every change of a bulk run)."""
+        from specledger.parse.delta import has_delta_header, read_delta
+
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        subfolders: list[str] = []
+        names: list[str] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()  # follows a link, as os.walk sorts entries
+            except OSError:
+                is_folder = False
+            (subfolders if is_folder else names).append(entry.name)
+        for name in sorted(names):
+            path = Path(folder, name)
+            if name == "spec.md" and rel_parts:
+                spec_id = "/".join(rel_parts)
+                try:
+                    files.append(DeltaFile(spec_id, path, read_delta(spec_id, path, read_markdown(path))))
+                except UnreadableFile as err:
+                    findings.append(unreadable_finding(err, self.ws))
+                    files.append(DeltaFile(spec_id, path, None))
+            elif name == "spec.md":
+                findings.append(error(
+                    "delta-misplaced",
+                    "a delta spec at specs/spec.md has no capability folder and is ignored by archive; "
+                    "move it to specs/<capability>/spec.md", self.ws.rel(path)))
+            elif name.endswith(".md"):
+                try:
+                    text = read_text(path)  # bounded, and never blocks on a FIFO
+                except UnreadableFile:
+                    continue
+                if has_delta_header(text):
+                    findings.append(error(
+                        "delta-misplaced",
+                        "this file has delta sections but is not a specs/<capability>/spec.md, so archive "
+                        "ignores it; move its requirements into specs/<capability>/spec.md", self.ws.rel(path)))
+        for name in sorted(subfolders):
+            inner = os.path.join(folder, name)
+            if not os.path.islink(inner):
+                self._walk_deltas(inner, (*rel_parts, name), files, findings)
 
     # -- items -----------------------------------------------------------------------------
     def spec(self, spec_id: str) -> ItemReport:
