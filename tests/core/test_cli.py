@@ -317,3 +317,24 @@ def test_findings_report_lists_only_items_with_findings(repo: Repo, good_files: 
                                "spec": {"items": 1, "passed": 1, "failed": 0}}},
         "root": {"path": str(root), "source": "nearest"},
     }
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_the_version_fast_path_prints_what_click_prints(flag: str, tmp_path: Path) -> None:
+    """`spec --version` is answered without importing click; its line must stay click's."""
+    expected = run(flag).output
+    script = Path(sys.executable).parent / "spec"
+    proc = subprocess.run([str(script), flag], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, expected, "")
+    code = (f"import sys\nfrom specledger.cli import main\nsys.argv = ['spec', {flag!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('click' in sys.modules)")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert probe.stdout.splitlines()[-1] == "False"
+
+
+def test_the_version_fast_path_with_stdout_closed_says_so(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "spec"
+    proc = subprocess.run([str(script), "--version"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          cwd=tmp_path, check=False, close_fds=True, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2
+    assert "standard output is closed" in proc.stderr
