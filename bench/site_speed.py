@@ -19,7 +19,10 @@ The builds' folders are all removed at the end, not between rounds: ext4 does no
 freed in the last half minute and walks past each one when it allocates the next, so deleting
 the previous build's 700 files just before the next build made that build's file creation
 several times slower (`recently_deleted` in the kernel profile), a cost a user's build does not
-pay and the validation never does.
+pay and the validation never does. For the same reason a run started within half a minute of
+the previous one (which deletes its repository and builds when it ends), or of anything else
+deleting many files in the same file system, pays it on every page: the build's system time
+shows it.
 
 Last, one more build runs in process with a single worker (``SPECLEDGER_JOBS=1``), its phases
 timed by wrapping the functions that do them: where the CPU time goes. The validation's time
@@ -52,8 +55,10 @@ class RunFailed(Exception):
     pass
 
 
-def timed(argv: list[str], cwd: Path, ok: tuple[int, ...], env: dict[str, str]) -> tuple[float, float, int, str, str]:
-    """Wall time, CPU time, peak RSS (KiB), stdout and stderr of one run; raises unless the exit code is in ``ok``."""
+def timed(argv: list[str], cwd: Path, ok: tuple[int, ...],
+          env: dict[str, str]) -> tuple[float, float, float, int, str, str]:
+    """Wall time, CPU time, its system part, peak RSS (KiB), stdout and stderr of one run; raises unless
+    the exit code is in ``ok``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
@@ -65,7 +70,7 @@ def timed(argv: list[str], cwd: Path, ok: tuple[int, ...], env: dict[str, str]) 
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     if proc.returncode not in ok:
         raise RunFailed(f"{' '.join(argv[1:])}: exit code {proc.returncode}\n{stderr[-2000:]}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_stime, usage.ru_maxrss, stdout, stderr
 
 
 PHASES_SCRIPT = r"""
@@ -159,6 +164,7 @@ def _measure(repo: Path, rounds: int, changes: int, specs: int, env: dict[str, s
     validate_cmd = validate_command(env)
     times: dict[str, list[float]] = {"validate": [], "build": []}
     cpu: dict[str, list[float]] = {"validate": [], "build": []}
+    system: dict[str, list[float]] = {"validate": [], "build": []}
     rss: dict[str, list[int]] = {"validate": [], "build": []}
     ratios: list[float] = []
     cpu_ratios: list[float] = []
@@ -172,15 +178,16 @@ def _measure(repo: Path, rounds: int, changes: int, specs: int, env: dict[str, s
                 runs[name] = timed(validate_cmd, repo, (0, 1), env)
             else:
                 runs[name] = timed(build_cmd, repo, (0,), env)
-        _, _, _, stdout, stderr = runs["build"]
+        _, _, _, _, stdout, stderr = runs["build"]
         pages = sum(1 for _ in out.rglob("*.html"))
         if pages != expected_pages or f"{pages + 1} written" not in stderr or not stdout.strip():
             raise RunFailed(f"build wrote {pages} pages, expected {expected_pages}: {stderr.strip()}")
         if round_no == 0:
             continue
-        for name, (wall, cpu_time, peak, _, _) in runs.items():
+        for name, (wall, cpu_time, sys_time, peak, _, _) in runs.items():
             times[name].append(wall)
             cpu[name].append(cpu_time)
+            system[name].append(sys_time)
             rss[name].append(peak)
         ratios.append(times["build"][-1] / times["validate"][-1])
         cpu_ratios.append(cpu["build"][-1] / cpu["validate"][-1])
@@ -203,6 +210,8 @@ def _measure(repo: Path, rounds: int, changes: int, specs: int, env: dict[str, s
     say(f"{'CPU time (user+sys)':<29} validate {statistics.median(cpu['validate']):.2f}s, build "
         f"{statistics.median(cpu['build']):.2f}s, ratio median {statistics.median(cpu_ratios):.2f}x "
         f"[{min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}] (steadier than wall time on a busy machine)")
+    say(f"{'  of which system time':<29} validate {statistics.median(system['validate']):.2f}s, build "
+        f"{statistics.median(system['build']):.2f}s")
     say(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     say(f"target: wall-time ratio at most {TARGET:.2f}x -> {'met' if median_ratio <= TARGET else 'NOT met'}")
     say()

@@ -90,7 +90,7 @@ def test_first_build_appears_whole_and_rebuilds_keep_what_is_not_theirs(repo: Re
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_first_build_that_cannot_write_a_page_leaves_nothing(repo: Repo, monkeypatch: pytest.MonkeyPatch,
                                                                jobs: str) -> None:
-    """Pages are written where they are rendered (forked workers too): a failure still leaves no folder."""
+    """Pages are written as they are rendered (as each worker's slice arrives): a failure still leaves no folder."""
     write_new = output._write_new
 
     def full_disk(path: Path, data: bytes) -> None:

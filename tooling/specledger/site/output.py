@@ -113,10 +113,7 @@ def _check_plain(rel: str) -> None:
 
 
 class _TreeWriter:
-    """Writes files under ``root``, a fresh folder of our own, creating subfolders as needed.
-
-    A forked renderer works on its own copy (with its own record of the folders it made).
-    """
+    """Writes files under ``root``, a fresh folder of our own, creating subfolders as needed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -238,8 +235,8 @@ def build_site(workspace: Workspace, out: Path | None = None) -> BuildResult:
         from specledger.site.render import render_pages
 
         return write_site(workspace, render_pages(data), target)
-    # A first build: each page is written into the staging folder by the process that renders
-    # it, while the others render (the folder is fresh and ours, and every path a plain one).
+    # A first build: each page is written into the staging folder as soon as it is rendered,
+    # while the workers render the next ones (the folder is fresh and ours, every path plain).
     written: list[str] = []
 
     from specledger.site.render import emit_pages

@@ -5,9 +5,9 @@ back, with its bytes, what the other pages show of the change (``ChangeFacts``).
 changelog, the spec pages (which list the open changes touching each requirement) and the
 archived changes' pages follow. A large site renders both rounds in one pool of forked worker
 processes, in slices of pages: a worker inherits the data and the compiled templates and sends
-back bytes, or hands each page to the caller's sink (``emit_pages``: a first build writes it into
-its staging folder there, so the bytes never travel back). The pages are the same either way.
-Nothing here writes a file itself.
+back bytes, which ``emit_pages`` hands to the caller's sink as each slice arrives (a first build
+writes them into its staging folder while the workers render the next slices). The pages are
+the same either way. Nothing here writes a file itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -92,11 +91,12 @@ def render_pages(data: SiteData) -> dict[str, bytes]:
 
 def emit_pages(data: SiteData, sink: Sink) -> list[str]:
     """Render every file of the site and hand each to ``sink`` (path relative to the site folder,
-    bytes) in the process that rendered it; returns the paths, sorted.
+    bytes) as soon as it is rendered; returns the paths, sorted.
 
-    A large site renders in forked workers, so ``sink`` runs there, each file exactly once:
-    it must do its work in the file system (write the file), never in memory. The bytes are
-    then never sent back to this process, and the pages are written while others render.
+    ``sink`` runs in this process: when a large site renders in forked workers, it takes each
+    slice of pages as its worker sends it back, while the workers render the next ones. (Only
+    this process creates files: two processes creating files in one folder at once cost the
+    kernel far more, when the file system has many recently freed inodes to pass over.)
     """
     return sorted(_render_all(data, sink))
 
@@ -163,15 +163,7 @@ Render = Callable[[list[Job], Found | None], Rendered]
 SLICES_PER_WORKER = 4  # small enough that a worker slowed by other load does not hold up the rest
 
 
-@dataclass
-class _Forked:
-    """What a forked renderer inherits from its parent: the site, and where its pages go."""
-
-    site: Site
-    sink: Sink | None
-
-
-_FORKED: list[_Forked] = []
+_FORKED: list[Site] = []  # the site a forked renderer inherits from its parent
 
 
 @contextmanager
@@ -191,16 +183,16 @@ def _renderer(site: Site, sink: Sink | None, workers: int) -> Iterator[Render]:
             return
         import multiprocessing
 
-        _FORKED.append(_Forked(site, sink))
+        _FORKED.append(site)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
             def render(jobs: list[Job], found: Found | None) -> Rendered:
                 count = workers * SLICES_PER_WORKER
-                parts = pool.map(_render_slice, [(jobs[i::count], found) for i in range(count)], chunksize=1)
+                slices = [(jobs[i::count], found) for i in range(count)]
                 files: dict[str, bytes] = {}
                 facts: dict[str, ChangeFacts] = {}
-                for part_files, part_facts in parts:
-                    files.update(part_files)
+                for part_files, part_facts in pool.imap_unordered(_render_slice, slices):
+                    files.update((path, _emit(sink, path, page)) for path, page in part_files.items())
                     facts.update(part_facts)
                 return files, facts
 
@@ -212,12 +204,11 @@ def _renderer(site: Site, sink: Sink | None, workers: int) -> Iterator[Render]:
 
 def _render_slice(task: tuple[list[Job], Found | None]) -> Rendered:
     jobs, found = task
-    (forked,) = _FORKED
-    site = forked.site
+    (site,) = _FORKED
     if found and not site.facts:  # once per worker, which may take several slices
         for name, facts in found:
             site.record(name, facts)
-    return _render_jobs(site, forked.sink, jobs)
+    return _render_jobs(site, None, jobs)
 
 
 __all__ = ["Sink", "emit_pages", "environment", "render_pages", "stylesheet", "templates"]
