@@ -355,10 +355,12 @@ def _file_digest(path: str | Path) -> bytes | None:
     opened = _open_regular(path)
     if opened is None:
         return None
-    fd, _ = opened
+    fd, info = opened
     try:
-        h = blake2b(digest_size=20)
-        while chunk := os.read(fd, 1 << 20):
+        # one read sized to the file as opened; more only if it has grown since
+        first = os.read(fd, info.st_size + 1)
+        h = blake2b(first, digest_size=20)
+        while len(first) > info.st_size and (chunk := os.read(fd, 1 << 20)):
             h.update(chunk)
         return h.digest()
     except OSError:

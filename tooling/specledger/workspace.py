@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +218,8 @@ def discover_spec_ids(specs_dir: Path) -> Iterator[str]:
 
 
 def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
+    import tomllib  # only where a pyproject.toml is found: keeps it out of other repositories' start-up
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
