@@ -406,9 +406,9 @@ class Validator:
                         for c in err.conflicts]
             return [*found, *refusals]
         found.extend(self._generate_findings(delta.id, result, rel))
-        main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         if current is not None and result.focused is not None and self._nothing_new(delta.id, current, result.focused):
             return found
+        main_rel = self.ws.rel(self.ws.spec_path(delta.id))
         before: set[tuple[str, str]] | None = None  # the current spec's own findings, read when needed
         for finding in self.checked_text(delta.id, result.text):
             if finding.level is Level.INFO:
@@ -585,7 +585,7 @@ class Validator:
         self._deltas.pop(change, None)
         for key in [k for k in self._merged if k[0] == change]:
             merged = self._merged.pop(key)
-            # (``_text``: the full text only if something composed it; asking ``text`` would)
+            # ``_text``, not ``text``: reading ``text`` would compose a text nobody asked for
             for text in (getattr(merged, "_text", None), getattr(merged, "focused", None)):
                 if text is not None:
                     self._checked.pop((key[1], text), None)
@@ -767,7 +767,7 @@ def add_overlap_findings(reports: list[ItemReport], touched: dict[str, list[tupl
     for (spec_id, name), users in sorted(users_of.items()):
         if len(users) < 2:
             continue
-        names = sorted(c for c, _ in users)  # once per requirement: a popular one has thousands of users
+        names = sorted(c for c, _ in users)  # once per requirement, not once per user
         for change, rel in users:
             if change not in by_id:
                 continue

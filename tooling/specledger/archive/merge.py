@@ -329,13 +329,13 @@ def focused_text(current: Document, blocks: list[Block | None]) -> str | None:
 def _isolated(doc: Document) -> bool:
     """Whether the current spec's requirements section is made of self-contained blocks (memoised).
 
-    The section-tree reading and the block reading must agree on the ``## Requirements``
-    section; inside it every heading is level 3 or deeper and none is titled Purpose or
-    Requirements (those readers take the first such heading anywhere); every block starts with a
-    level-3 heading; the section ends at a real heading of level 1 or 2 (or at the end); and the
-    Purpose section does not reach into it. The text has no fence. No heading there is without a title: the only
-    finding whose message names a requirement by its position (the schema's, on an empty text)
-    needs one, and a removal before it would change that message.
+    The text has no fence. The section-tree reading and the block reading agree on the
+    ``## Requirements`` section; inside it every heading is level 3 or deeper and none is titled
+    Purpose or Requirements (those readers take the first such heading anywhere) or has no title
+    at all (the only finding whose message names a requirement by its position, the schema's on
+    an empty text, needs one, and a removal before it would change that message); every block
+    starts with a level-3 heading; the section ends at a real heading of level 1 or 2 (or at the
+    end); and the Purpose section does not reach into it.
     """
     cached: bool | None = doc.__dict__.get("_isolated")
     if cached is None:
