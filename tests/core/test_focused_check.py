@@ -248,3 +248,32 @@ def test_focused_text_is_none_for_a_new_capability() -> None:
     fenced = CLEAN_BASE.replace("- **THEN** y", "```\n- **THEN** y\n```", 1)
     assert focused_text(parse(fenced), list(split_requirements(parse(fenced)).blocks)) is None
     assert focused_text(parse(CLEAN_BASE), list(split_requirements(parse(CLEAN_BASE)).blocks)) is not None
+
+
+BLANK_RUN_SHAPES = {
+    "one long line of spaces": lambda n: " " * n + "x",
+    "many blank lines": lambda n: "  \n" * (n // 3) + "x",
+    "blank and text lines in turn": lambda n: " \nx\n" * (n // 4),
+    "indented lines": lambda n: ("\n" + " " * 100) * (n // 101) + "x",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BLANK_RUN_SHAPES))
+def test_collapsing_blank_runs_is_linear(shape: str) -> None:
+    """The regex runs on spec content: 8x the input must not cost anywhere near 64x (CPU time,
+    best of three, as tests/core/test_linear_time.py measures)."""
+    import time
+
+    make = BLANK_RUN_SHAPES[shape]
+
+    def cost(size: int) -> float:
+        text = make(size)
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            collapse_blank_runs(text)
+            best = min(best, time.process_time() - start)
+        return max(best, 1e-4)
+
+    # small sizes: a quadratic pattern already takes seconds at the larger one
+    assert cost(8 * 5_000) / cost(5_000) < 30
