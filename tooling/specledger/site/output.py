@@ -14,7 +14,6 @@ that build renders, so it is written again.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
@@ -130,21 +129,9 @@ class _TreeWriter:
 
 def _replace(path: Path, data: bytes) -> None:
     """Replace (or create) ``path`` by a rename, keeping an existing file's permission bits."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = PAGE_MODE
-    tmp = _temp_name(path)
-    try:
-        _write_new(tmp, data)
-        if mode != PAGE_MODE:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    from specledger.fsio import replace_atomically
+
+    replace_atomically(path, data, durable=False, new_mode=PAGE_MODE)
 
 
 def _manifest(files: Iterable[str]) -> bytes:
