@@ -10,10 +10,10 @@ file keeps it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 # Linear on any line: the "#" run is bounded, and ".+" runs to the end of a line that holds no
 # newline, so "$" matches at once and nothing is retried (see tests/core/test_linear_time.py).
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+)$")
+
+T = TypeVar("T")
 
 
 @cache
@@ -90,6 +92,17 @@ class Document:
         if self._tree is None:
             self._tree = _build_tree(self)
         return self._tree
+
+    def memo(self, key: str, compute: Callable[[Document], T]) -> T:
+        """``compute(self)``, worked out once per document and kept with it under ``key``.
+
+        For readings of a document that several rules share (its requirement blocks, say); each
+        ``key`` must name one computation.
+        """
+        store = self.__dict__
+        if key not in store:
+            store[key] = compute(self)
+        return cast(T, store[key])
 
     def heading_at(self, index: int) -> Heading | None:
         """The heading on line ``index`` (0-based), if that line is one."""

@@ -337,11 +337,7 @@ def _isolated(doc: Document) -> bool:
     starts with a level-3 heading; the section ends at a real heading of level 1 or 2 (or at the
     end); and the Purpose section does not reach into it.
     """
-    cached: bool | None = doc.__dict__.get("_isolated")
-    if cached is None:
-        cached = _check_isolated(doc)
-        doc.__dict__["_isolated"] = cached
-    return cached
+    return doc.memo("_isolated", _check_isolated)
 
 
 def _check_isolated(doc: Document) -> bool:

@@ -126,11 +126,7 @@ def split_requirements(doc: Document) -> SpecLayout:
 
     The layout is computed once per document and shared (callers must not mutate it).
     """
-    cached: SpecLayout | None = doc.__dict__.get("_layout")
-    if cached is None:
-        cached = _split_requirements(doc)
-        doc.__dict__["_layout"] = cached
-    return cached
+    return doc.memo("_layout", _split_requirements)
 
 
 def _split_requirements(doc: Document) -> SpecLayout:

@@ -27,7 +27,7 @@ def _is_placeholder(purpose: str) -> bool:
 
 def structure_findings(doc: Document, path: str) -> list[Finding]:
     """Structural errors that make a main spec unsafe to update (delta headers, stray or duplicate blocks)."""
-    cache: dict[str, list[Finding]] = doc.__dict__.setdefault("_structure", {})
+    cache: dict[str, list[Finding]] = doc.memo("_structure", lambda _doc: {})
     if path not in cache:
         cache[path] = _structure_findings(doc, path)
     return list(cache[path])
