@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-# Linear-time: alternatives of single character classes, each repeated greedily.
-_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
+# Linear-time: alternatives of single character classes, each repeated greedily. A word or a
+# punctuation character carries the spaces after it: the diff then matches words, not the
+# spaces between them (half the tokens, and no token as common as " "), which is about twice as
+# fast and marks a run of changed words as one edit instead of word by word.
+_TOKEN_RE = re.compile(r"\w+[ \t]*|[^\w\s][ \t]*|\s+")
 _SLUG_DROP_RE = re.compile(r"[^\w]+")
 _CHECKBOX_RE = re.compile(r"^\[([ xX]?)\]\s")
 # Word diffs are quadratic in the worst case; past this many tokens a side is shown whole.
@@ -168,7 +171,8 @@ class Anchors:
 
 
 def tokens(text: str) -> list[str]:
-    """Words, single punctuation characters and whitespace runs: the units of a word diff."""
+    """The units of a word diff: a word or a punctuation character with the spaces and tabs
+    after it, or any other run of whitespace (line breaks)."""
     return _TOKEN_RE.findall(text)
 
 
@@ -204,10 +208,19 @@ def _words_diff_html(old: str, new: str) -> Markup:
         if op == "equal":
             out.append(str(escape("".join(a[i1:i2]))))
             continue
-        if i2 > i1:
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        gone, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+        # spaces that end both sides of a replaced run are not part of the change
+        kept = len(gone) - len(gone.rstrip(" \t"))
+        kept = min(kept, len(added) - len(added.rstrip(" \t"))) if gone and added else 0
+        if kept and gone[-kept:] == added[-kept:]:
+            gone, added, after = gone[:-kept], added[:-kept], gone[-kept:]
+        else:
+            after = ""
+        if gone:
+            out.append(f"<del>{escape(gone)}</del>")
+        if added:
+            out.append(f"<ins>{escape(added)}</ins>")
+        out.append(after)
     return Markup("".join(out))
 
 
