@@ -71,9 +71,14 @@ def requirement_name(line: str) -> str | None:
     return normalize_name(rest) or None
 
 
+def block_name(header: str) -> str:
+    """The name of the block a requirement header line starts ("" for a nameless one)."""
+    return requirement_name(header) or ""
+
+
 def read_block(doc: Document, start: int, end: int) -> Block:
     """The block whose header is on line ``start`` (0-based), ending before ``end``."""
-    name = requirement_name(doc.lines[start]) or ""
+    name = block_name(doc.lines[start])
     lines = doc.lines[start:end]
     body: list[str] = []
     scenarios: list[Scenario] = []
@@ -129,12 +134,34 @@ def split_requirements(doc: Document) -> SpecLayout:
     return doc.memo("_layout", _split_requirements)
 
 
-def _split_requirements(doc: Document) -> SpecLayout:
+@dataclass(frozen=True)
+class RequirementSpans:
+    """Where a spec's ``## Requirements`` section and its blocks sit, without reading the blocks."""
+
+    header_index: int | None  # 0-based line of "## Requirements", None if absent
+    end_index: int  # one past the section's last line
+    starts: list[int]  # 0-based header line of each block, in order
+
+    def block_end(self, k: int) -> int:
+        """One past the last line of block ``k``."""
+        return self.starts[k + 1] if k + 1 < len(self.starts) else self.end_index
+
+    @property
+    def preamble_end(self) -> int:
+        """One past the last line between the section's heading and its first block."""
+        return self.starts[0] if self.starts else self.end_index
+
+
+def requirement_spans(doc: Document) -> RequirementSpans:
+    """The lines ``split_requirements`` cuts a document at (computed once per document)."""
+    return doc.memo("_spans", _requirement_spans)
+
+
+def _requirement_spans(doc: Document) -> RequirementSpans:
     lines, marks = doc.lines, doc.marks  # every pattern here starts with "#": only marked lines can match
     position = next((k for k, i in enumerate(marks) if REQUIREMENTS_SECTION_RE.match(lines[i])), None)
     if position is None:
-        return SpecLayout(None, len(lines), [], [])
-    header = marks[position]
+        return RequirementSpans(None, len(lines), [])
     end = len(lines)
     starts: list[int] = []
     for i in marks[position + 1 :]:
@@ -144,6 +171,13 @@ def _split_requirements(doc: Document) -> SpecLayout:
             break
         if is_requirement_header(line):
             starts.append(i)
-    preamble_end = starts[0] if starts else end
-    blocks = [read_block(doc, s, starts[k + 1] if k + 1 < len(starts) else end) for k, s in enumerate(starts)]
-    return SpecLayout(header, end, doc.lines[header + 1 : preamble_end], blocks)
+    return RequirementSpans(marks[position], end, starts)
+
+
+def _split_requirements(doc: Document) -> SpecLayout:
+    spans = requirement_spans(doc)
+    header, starts = spans.header_index, spans.starts
+    if header is None:
+        return SpecLayout(None, spans.end_index, [], [])
+    blocks = [read_block(doc, start, spans.block_end(k)) for k, start in enumerate(starts)]
+    return SpecLayout(header, spans.end_index, doc.lines[header + 1 : spans.preamble_end], blocks)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from markupsafe import Markup, escape
 
 from specledger.archive.plan import SpecUpdate
 from specledger.markdown import Document, parse
-from specledger.model import Block, Delta
-from specledger.parse.blocks import split_requirements
+from specledger.model import Delta
+from specledger.parse.blocks import block_name, requirement_spans, split_requirements
 from specledger.site.markup import whole_html, word_diff_html
 
 BlockKind = Literal["added", "modified", "removed", "renamed", "unchanged"]
@@ -51,26 +51,54 @@ class Redline:
         return sum(1 for b in self.blocks if b.kind == kind)
 
 
+class _Named(Protocol):
+    """A requirement block as a redline needs it: a ``Block``, or a ``_Span`` of a produced spec."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def lines(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class _Span:
+    name: str
+    lines: list[str]
+
+
 @dataclass(frozen=True)
 class _Side:
     head: str
-    blocks: Sequence[Block]
+    blocks: Sequence[_Named]
     tail: str
 
 
 def _side(text: str | None, parsed: Document | None = None) -> _Side:
     if text is None:
         return _Side("", (), "")
-    doc = parsed if parsed is not None and parsed.text == text else parse(text)
-    layout = split_requirements(doc)
-    if layout.header_index is None:
+    if parsed is not None and parsed.text == text:
+        doc = parsed  # the current spec, whose blocks the validator has read already
+        layout = split_requirements(doc)
+        header, end, preamble = layout.header_index, layout.end_index, layout.preamble
+        blocks: Sequence[_Named] = layout.blocks
+    else:
+        # The spec archive would write: only where its blocks start and end is needed, not
+        # their scenarios and bodies (``read_block``), which a redline never looks at.
+        doc = parse(text)
+        spans = requirement_spans(doc)
+        header, end = spans.header_index, spans.end_index
+        preamble = doc.lines[header + 1 : spans.preamble_end] if header is not None else []
+        blocks = [_Span(block_name(doc.lines[start]), doc.lines[start : spans.block_end(k)])
+                  for k, start in enumerate(spans.starts)]
+    if header is None:
         return _Side(text.rstrip("\n"), (), "")
-    head = "\n".join([*doc.lines[: layout.header_index + 1], *layout.preamble]).rstrip()
-    tail = "\n".join(doc.lines[layout.end_index :]).strip("\n")
-    return _Side(head, layout.blocks, tail)
+    head = "\n".join([*doc.lines[: header + 1], *preamble]).rstrip()
+    tail = "\n".join(doc.lines[end:]).strip("\n")
+    return _Side(head, blocks, tail)
 
 
-def _body(block: Block) -> str:
+def _body(block: _Named) -> str:
     """The block after its header line, without the blank lines around it (``Block.text`` minus line one)."""
     lines = block.lines
     end = len(lines)
@@ -102,11 +130,11 @@ def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = 
     old, new = _side(update.old_text, current), _side(update.new_text, current)
     renames = {r.old: r.new for r in delta.renamed} if delta is not None else {}
 
-    waiting: dict[str, list[Block]] = {}
+    waiting: dict[str, list[_Named]] = {}
     for block in new.blocks:
         waiting.setdefault(block.name, []).append(block)
 
-    def claim(name: str) -> Block | None:
+    def claim(name: str) -> _Named | None:
         queue = waiting.get(name)
         return queue.pop(0) if queue else None
 
