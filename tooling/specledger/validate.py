@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 ItemType = Literal["change", "spec"]
 Touched = list[tuple[str, str, str]]  # (spec id, requirement name, delta path)
+# Takes a change's archive plan (or why archive would refuse it) where the change was validated:
+# (validator, change name, its report before the overlap check, plan or refusal) -> a result
+PlanUse = Callable[["Validator", str, "ItemReport", "ArchivePlan | str"], Any]
 
 
 @dataclass
@@ -82,7 +86,9 @@ class Validator:
         # what archive would do with each delta, computed once and shared with the planner
         self._merged: dict[tuple[str, str], MergeResult | MergeError] = {}
         self._checked: dict[tuple[str, str], list[Finding]] = {}
-        self.plans: dict[str, ArchivePlan | str] = {}  # filled by bulk(plans=True)
+        # a change's proposal, tasks and design as read to validate it, by change and file name
+        self._change_docs: dict[str, dict[str, Document]] = {}
+        self.plan_uses: dict[str, Any] = {}  # what bulk(use_plan=...) returned, by change
         self._path_memo: dict[Any, Any] = {}  # archive_path_problems' answers for shared paths
         self.cache: ValidationCache | None = None  # set by bulk() while it looks items up
 
@@ -212,8 +218,9 @@ class Validator:
                              f"{rel_dir}/proposal.md"))
         else:
             try:
-                doc = read_markdown(proposal_path)
-                out.extend(check_proposal(read_proposal(proposal_path, doc), ws.rel(proposal_path)))
+                doc = self._keep(name, proposal_path)
+                out.extend(check_proposal(doc.memo("_proposal", partial(read_proposal, proposal_path)),
+                                          ws.rel(proposal_path)))
                 out.extend(check_placeholders(doc, ws.rel(proposal_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
@@ -274,21 +281,33 @@ class Validator:
         tasks_path = change_dir / "tasks.md"
         if tasks_path.exists() or tasks_path.is_symlink():
             try:
-                tasks_doc = read_markdown(tasks_path)
-                out.extend(check_tasks(read_tasks(tasks_path, tasks_doc), ws.rel(tasks_path)))
+                tasks_doc = self._keep(name, tasks_path)
+                out.extend(check_tasks(tasks_doc.memo("_tasks", partial(read_tasks, tasks_path)), ws.rel(tasks_path)))
                 out.extend(check_placeholders(tasks_doc, ws.rel(tasks_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
         design_path = change_dir / "design.md"
         if design_path.exists() or design_path.is_symlink():
             try:
-                design_doc = read_markdown(design_path)
+                design_doc = self._keep(name, design_path)
                 out.extend(check_design(design_path, design_doc, ws.rel(design_path)))
                 out.extend(check_placeholders(design_doc, ws.rel(design_path)))
             except UnreadableFile as err:
                 out.append(unreadable_finding(err, ws))
         report.parts = (path_start, path_end, path_specs, [d.id for d in deltas])
         return report
+
+    def _keep(self, change: str, path: Path) -> Document:
+        """Read one of ``change``'s files, keeping it until the change is forgotten (``_forget``)."""
+        doc = read_markdown(path)
+        self._change_docs.setdefault(change, {})[path.name] = doc
+        return doc
+
+    def kept_doc(self, change: str, path: Path) -> Document | None:
+        """``change``'s proposal, tasks or design (``path``) as validating it read it, while it is
+        kept (from ``use_plan``, say); None when it was not read or could not be."""
+        doc = self._change_docs.get(change, {}).get(path.name)
+        return doc if doc is not None and path.parent == self.ws.change_dir(change) else None
 
     def _path_findings(self, change: str, spec_ids: list[str]) -> list[Finding]:
         """Archive's own path checks (links, confinement, destination, stray files), as findings."""
@@ -429,14 +448,16 @@ class Validator:
         return found
 
     def bulk(self, *, changes: bool, specs: bool, only: ChangedItems | None = None,
-             progress: Callable[[int, int], None] | None = None, plans: bool = False,
+             progress: Callable[[int, int], None] | None = None, use_plan: PlanUse | None = None,
              cache: ValidationCache | None = None) -> list[ItemReport]:
         """Validate every open change and/or main spec (or only those in ``only``).
 
         Large runs are spread over the machine's cores (see ``parallel_jobs``); the findings are
-        the same either way. With ``plans``, each change's archive plan (or why archive would
-        refuse) is computed where the change was validated, reusing its merges, and kept in
-        ``self.plans`` (the reviewer site renders them). The overlap check still looks at every
+        the same either way. With ``use_plan``, each change's archive plan (or why archive would
+        refuse) is built where the change was validated, reusing its merges, and handed to
+        ``use_plan`` there, while what the change read (its deltas, its merges) is still at hand;
+        what it returns is kept in ``self.plan_uses`` by change name (from a worker process, it
+        must pickle). The reviewer site renders each change's page that way. The overlap check still looks at every
         open change, so a selected change is warned about one it overlaps even when that one is
         not selected. With a ``cache`` (see :mod:`specledger.cache`), items whose inputs are
         unchanged since a run that stored them are not validated again; the findings are the
@@ -452,7 +473,7 @@ class Validator:
         items = [("change", n) for n in selected_changes] + [("spec", s) for s in spec_ids]
         done: Done = []
         keys: dict[tuple[str, str], str] = {}
-        if cache is not None and not plans:
+        if cache is not None and use_plan is None:
             # Looking items up is cheap next to validating them, and faster in this process than
             # spread over workers; only the items the cache does not hold are validated below.
             self.cache = cache
@@ -469,13 +490,13 @@ class Validator:
         jobs = parallel_jobs(len(items))
         with _collector_paused():
             if jobs > 1:
-                fresh = _validate_in_processes(self.ws, items, jobs, advance, plans)
+                fresh = _validate_in_processes(self.ws, items, jobs, advance, use_plan)
             else:
                 fresh = []
                 for kind, name in items:
-                    fresh.append(self._item(kind, name, plans))
+                    fresh.append(self._item(kind, name, use_plan))
                     advance(len(fresh), len(items))
-            return self._finish(done, fresh, keys, cache, plans=plans, changes=changes,
+            return self._finish(done, fresh, keys, cache, plans=use_plan is not None, changes=changes,
                                 whole=changes and specs and only is None, change_names=change_names)
 
     def _finish(self, done: Done, fresh: Done, keys: dict[tuple[str, str], str], cache: ValidationCache | None, *,
@@ -489,7 +510,8 @@ class Validator:
             self._to_cache(done, cache)
             cache.save(keep_others=not whole)
         reports = [report for report, _, _ in done]
-        self.plans.update({report.id: plan for report, _, plan in done if plan is not None})
+        if plans:
+            self.plan_uses.update((report.id, used) for report, _, used in done if report.type == "change")
         if changes:
             touched = {report.id: entries for report, entries, _ in done if report.type == "change"}
             for name in change_names:
@@ -562,27 +584,30 @@ class Validator:
                 continue  # its findings depend on templates too
             cache.put(key, Entry(report.findings[:start], report.findings[end:], path_specs, touched))
 
-    def _item(self, kind: str, name: str, plans: bool) -> tuple[ItemReport, Touched, ArchivePlan | str | None]:
+    def _item(self, kind: str, name: str, use_plan: PlanUse | None) -> tuple[ItemReport, Touched, Any]:
         if kind != "change":
             return self.spec(name), [], None
         report = self.change(name)
-        plan: ArchivePlan | str | None = None
-        if plans:
+        used = None
+        if use_plan is not None:
             from specledger.archive.plan import build_plan
             from specledger.errors import SpecledgerError
 
+            plan: ArchivePlan | str
             try:
                 plan = build_plan(self.ws, name, validator=self, shared_paths=self._path_memo)
             except SpecledgerError as err:
                 plan = err.message
+            used = use_plan(self, name, report, plan)
         touched = self.touched(name)
         self._forget(name)
-        return report, touched, plan
+        return report, touched, used
 
     def _forget(self, change: str) -> None:
         """Drop what was kept only for ``change`` (its deltas, merges and their checks), so that a
         bulk run's memory does not grow with the number of changes; asked again, it is recomputed."""
         self._deltas.pop(change, None)
+        self._change_docs.pop(change, None)
         for key in [k for k in self._merged if k[0] == change]:
             merged = self._merged.pop(key)
             # ``_text``, not ``text``: reading ``text`` would compose a text nobody asked for
@@ -597,7 +622,7 @@ class Validator:
                 for name in sorted(touched_requirements(d.delta))]
 
 
-Done = list[tuple[ItemReport, "Touched", "ArchivePlan | str | None"]]
+Done = list[tuple[ItemReport, "Touched", Any]]  # (report, what it touches, what use_plan returned)
 
 # Check the spec a delta produces through its focused text when that is exact (see
 # ``Validator._nothing_new``); off only to compare both ways in tests.
@@ -650,10 +675,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validate_chunk(args: tuple[Workspace, list[tuple[str, str]], bool]) -> Done:
-    workspace, chunk, plans = args
+_PLAN_USE: list[PlanUse | None] = [None]  # the bulk run's use_plan, which forked workers inherit
+
+
+def _validate_chunk(args: tuple[Workspace, list[tuple[str, str]]]) -> Done:
+    workspace, chunk = args
     validator = _worker_validator(workspace)
-    return [validator._item(kind, name, plans) for kind, name in chunk]
+    use_plan = _PLAN_USE[0]
+    return [validator._item(kind, name, use_plan) for kind, name in chunk]
 
 
 _WORKER: dict[str, Validator] = {}
@@ -714,7 +743,7 @@ def _look_up_in_processes(workspace: Workspace, cache: ValidationCache | None, i
 
 
 def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], jobs: int,
-                           progress: Callable[[int, int], None] | None, plans: bool = False) -> Done:
+                           progress: Callable[[int, int], None] | None, use_plan: PlanUse | None = None) -> Done:
     import multiprocessing
 
     _preload()
@@ -725,11 +754,15 @@ def _validate_in_processes(workspace: Workspace, items: list[tuple[str, str]], j
     size = max(PARALLEL_CHUNK, len(items) // (jobs * 32))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     done: Done = []
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for result in pool.imap(_validate_chunk, [(workspace, chunk, plans) for chunk in chunks]):
-            done.extend(result)
-            if progress is not None:
-                progress(len(done), len(items))
+    _PLAN_USE[0] = use_plan  # inherited, not pickled: it may be any callable
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for result in pool.imap(_validate_chunk, [(workspace, chunk) for chunk in chunks]):
+                done.extend(result)
+                if progress is not None:
+                    progress(len(done), len(items))
+    finally:
+        _PLAN_USE[0] = None
     return done
 
 

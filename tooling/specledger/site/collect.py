@@ -1,25 +1,26 @@
 """Gather what the site shows from the core: validator reports, archive plans and history.
 
 Nothing here reads a spec or a delta on its own: specs and deltas come from the ``Validator``
-(which read them once to validate), archive plans from ``Validator.bulk(plans=True)`` (built
-where each change was validated), history from ``specledger.history``. The only files read here
-are a change's proposal, design and tasks, for display.
+(which read them once to validate), archive plans from ``Validator.bulk(use_plan=...)``, which
+builds each where the change was validated and hands it over there, history from
+``specledger.history``. The only files read here are a change's proposal, design and tasks, for
+display.
 
-``collect`` gathers what every page needs; what a change's own page needs (its texts, deltas
-and redlines) is made by ``change_parts`` when that page is rendered, so that a large site makes
-it in the page-rendering worker processes instead of in this one.
+An open change's own page (its texts, deltas and redlines, ``change_parts``) is rendered where
+the change was validated, in the validation's worker processes for a large site, while its
+deltas and merges are at hand; ``collect`` keeps each page with what the other pages need of
+the change (``ChangePage``).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from specledger.archive.plan import ArchivePlan, build_plan
-from specledger.errors import SpecledgerError
+from specledger.archive.plan import ArchivePlan
 from specledger.findings import Finding, Level
 from specledger.history import History, build_history
 from specledger.markdown import Document
@@ -30,7 +31,7 @@ from specledger.parse.proposal import read_proposal
 from specledger.parse.spec import read_spec
 from specledger.parse.tasks import TASKS_FILE, read_tasks
 from specledger.site.redline import Redline, redline
-from specledger.validate import DeltaFile, ItemReport, Validator
+from specledger.validate import DeltaFile, PlanUse, Validator
 from specledger.workspace import Workspace
 
 
@@ -57,14 +58,57 @@ class SpecInfo:
     findings: list[Finding]
 
 
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the other pages show of an open change, found where its own page is rendered."""
+
+    title: str
+    done: int
+    total: int
+    touched: list[str]  # the specs it has delta files for
+    # per delta: the spec, the requirements it adds, and (requirement, KIND, detail) per entry
+    proposals: list[tuple[str, list[str], list[tuple[str, str, str]]]]
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a change's archive plan shows beyond the change's own page."""
+
+    problem: str | None  # why archive would refuse the change, when it would
+    skip_specs: bool
+    redline_specs: list[str]  # the specs its redlines show, in the plan's order
+
+    @classmethod
+    def of(cls, plan: ArchivePlan | str) -> PlanSummary:
+        if isinstance(plan, str):
+            return cls(plan, False, [])
+        return cls(None, plan.skip_specs, [update.spec_id for update in plan.specs])
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """An open change's page, rendered where the change was validated, and what else it found.
+
+    The page holds two slots (see ``specledger.site.render``) for the change's status and
+    findings, which the overlap check across all changes may still add to.
+    """
+
+    page: bytes
+    facts: ChangeFacts
+    plan: PlanSummary
+
+
 @dataclass
 class OpenChange:
     name: str
     rel: str
     folder: Path
-    findings: list[Finding]
-    plan: ArchivePlan | None = None
-    plan_problem: str | None = None  # why archive would refuse, when it would
+    findings: list[Finding]  # all of them, the overlap check's included
+    rendered: ChangePage
+
+    @property
+    def plan(self) -> PlanSummary:
+        return self.rendered.plan
 
     @property
     def errors(self) -> int:
@@ -73,14 +117,6 @@ class OpenChange:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.level is Level.WARNING)
-
-    @property
-    def skip_specs(self) -> bool:
-        return self.plan is not None and self.plan.skip_specs
-
-    def redline_specs(self) -> list[str]:
-        """The specs this change's redlines show, in the plan's order."""
-        return [update.spec_id for update in self.plan.specs] if self.plan is not None else []
 
 
 @dataclass
@@ -115,16 +151,25 @@ def _read(path: Path) -> Document | None:
         return None  # the validator's report already carries a file-unreadable finding
 
 
-def change_texts(folder: Path, name: str) -> ChangeTexts:
-    """Proposal, design and tasks of a change folder (open or archived), read for display."""
-    proposal, design, tasks = _read(folder / "proposal.md"), _read(folder / "design.md"), _read(folder / TASKS_FILE)
+def change_texts(folder: Path, name: str, kept: Callable[[Path], Document | None] | None = None) -> ChangeTexts:
+    """Proposal, design and tasks of a change folder (open or archived), read for display.
+
+    ``kept`` gives a file as the validator already read it, when it did (``Validator.kept_doc``).
+    """
+
+    def read(path: Path) -> Document | None:
+        doc = kept(path) if kept is not None else None
+        return doc if doc is not None else _read(path)
+
+    proposal_path, tasks_path = folder / "proposal.md", folder / TASKS_FILE
+    proposal, design, tasks = read(proposal_path), read(folder / "design.md"), read(tasks_path)
     title, why = name, None
     if proposal is not None:
-        read = read_proposal(folder / "proposal.md", proposal)
-        title, why = read.title or name, read.why
+        found = proposal.memo("_proposal", partial(read_proposal, proposal_path))
+        title, why = found.title or name, found.why
     done = total = 0
     if tasks is not None:
-        parsed = read_tasks(folder / TASKS_FILE, tasks)
+        parsed = tasks.memo("_tasks", partial(read_tasks, tasks_path))
         done, total = parsed.done, parsed.total
     return ChangeTexts(
         proposal.text if proposal else None, design.text if design else None, tasks.text if tasks else None,
@@ -145,13 +190,10 @@ class _SpecRead:
 def _read_spec(validator: Validator, spec_id: str) -> _SpecRead:
     ws = validator.ws
     path = ws.spec_path(spec_id)
-    try:
-        doc = validator.main_doc(spec_id)
-    except UnreadableFile:
-        doc = None
+    doc = main_doc_or_none(validator, spec_id)
     if doc is None:
         return _SpecRead(ws.rel(path), spec_id, None, [])
-    return _SpecRead(ws.rel(path), read_spec(spec_id, path, doc).title, doc, list(split_requirements(doc).blocks))
+    return _SpecRead(ws.rel(path), read_spec(spec_id, path, doc).title, doc, spec_blocks(doc))
 
 
 def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _SpecRead]) -> None:
@@ -159,39 +201,48 @@ def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _Spec
         into[spec_id] = _read_spec(validator, spec_id)
 
 
-def _open_change(validator: Validator, name: str, report: ItemReport) -> OpenChange:
-    ws = validator.ws
-    folder = ws.change_dir(name)
-    change = OpenChange(name, ws.rel(folder), folder, report.findings)
-    known = validator.plans.get(name)
-    if isinstance(known, str):
-        change.plan_problem = known
-    elif known is not None:
-        change.plan = known
-    else:
-        try:
-            change.plan = build_plan(ws, name, validator=validator)
-        except SpecledgerError as err:
-            change.plan_problem = err.message
-    return change
-
-
-def change_parts(validator: Validator, change: OpenChange, docs: Mapping[str, Document | None]) -> ChangeParts:
+def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePlan | str) -> ChangeParts:
     """A change's texts, deltas and redlines (one per spec its archive plan touches, in plan order).
 
-    The deltas come from ``validator``, which reads them now unless it validated the change
-    itself (a large run validates in worker processes). ``docs`` holds the main specs as the
-    validator parsed them, by id; a redline whose spec is not among them parses the plan's old
-    text itself.
+    Called where the change was validated (see ``Validator.bulk``'s ``use_plan``): its deltas and
+    the main specs come from ``validator``, as it read them to validate.
     """
-    texts = change_texts(change.folder, change.name)
-    deltas, _ = validator.delta_files(change.name)
+    texts = change_texts(folder, name, partial(validator.kept_doc, name))
+    deltas, _ = validator.delta_files(name)
     redlines = []
-    if change.plan is not None:
-        for update in change.plan.specs:
+    if not isinstance(plan, str):
+        for update in plan.specs:
             delta = next((d.delta for d in deltas if d.id == update.spec_id), None)
-            redlines.append(redline(update, delta, docs.get(update.spec_id)))
+            redlines.append(redline(update, delta, main_doc_or_none(validator, update.spec_id)))
     return ChangeParts(texts, deltas, redlines)
+
+
+def change_facts(parts: ChangeParts) -> ChangeFacts:
+    proposals = []
+    for delta_file in parts.deltas:
+        delta = delta_file.delta
+        if delta is None:
+            continue
+        marks = [(b.name, "MODIFIED", "") for b in delta.modified]
+        marks += [(n, "REMOVED", "") for n, _ in delta.removed]
+        marks += [(r.old, "RENAMED", f"to \u201c{r.new}\u201d") for r in delta.renamed]
+        marks += [(b.name, "ADDED", "") for b in delta.added]
+        proposals.append((delta_file.id, [b.name for b in delta.added], marks))
+    texts = parts.texts
+    return ChangeFacts(texts.title, texts.done, texts.total, parts.touched_specs(), proposals)
+
+
+def main_doc_or_none(validator: Validator, spec_id: str) -> Document | None:
+    """The main spec as ``validator`` parsed it; None when it does not exist or cannot be read."""
+    try:
+        return validator.main_doc(spec_id)
+    except UnreadableFile:
+        return None  # the validator's report already carries a file-unreadable finding
+
+
+def spec_blocks(doc: Document | None) -> list[Block]:
+    """The requirement blocks of a main spec, in order (none when it is missing or unreadable)."""
+    return list(split_requirements(doc).blocks) if doc is not None else []
 
 
 class _Meanwhile:
@@ -219,11 +270,13 @@ class _Meanwhile:
 SPECS_PER_STEP = 20
 
 
-def collect(workspace: Workspace, meanwhile: Iterable[Callable[[], object]] = ()) -> SiteData:
+def collect(workspace: Workspace, make_page: PlanUse, meanwhile: Iterable[Callable[[], object]] = ()) -> SiteData:
     """Validate everything once and derive the site's data from that one reading.
 
-    ``meanwhile``: steps of the caller's own (compiling templates, say) to take in this process
-    while the validation runs in worker processes (see ``_Meanwhile``).
+    ``make_page`` renders each open change's page where the change was validated, from its
+    archive plan, and returns a ``ChangePage`` (see ``Validator.bulk``'s ``use_plan``).
+    ``meanwhile``: steps of the caller's own to take in this process while the validation runs
+    in worker processes (see ``_Meanwhile``).
     """
     validator = Validator(workspace)
     spec_ids = workspace.spec_ids()
@@ -233,16 +286,21 @@ def collect(workspace: Workspace, meanwhile: Iterable[Callable[[], object]] = ()
     steps += [partial(_read_specs, validator, spec_ids[i:i + SPECS_PER_STEP], read)
               for i in range(0, len(spec_ids), SPECS_PER_STEP)]
     pauses = _Meanwhile(steps)
-    reports = validator.bulk(changes=True, specs=True, plans=True, progress=pauses)
+    reports = validator.bulk(changes=True, specs=True, use_plan=make_page, progress=pauses)
     pauses.rest()
     by_key = {(r.type, r.id): r for r in reports}
     specs = []
     for spec_id in spec_ids:
         got = read[spec_id]
         specs.append(SpecInfo(spec_id, got.rel, got.title, got.doc, got.blocks, by_key[("spec", spec_id)].findings))
-    changes = [_open_change(validator, n, by_key[("change", n)]) for n in workspace.change_names()]
+    changes = []
+    for name in workspace.change_names():
+        folder = workspace.change_dir(name)
+        rendered = validator.plan_uses[name]
+        assert isinstance(rendered, ChangePage), "make_page returns a ChangePage"
+        changes.append(OpenChange(name, workspace.rel(folder), folder, by_key[("change", name)].findings, rendered))
     return SiteData(workspace, validator, specs, changes, history[0])
 
 
-__all__ = ["ChangeParts", "ChangeTexts", "OpenChange", "SiteData", "SpecInfo", "change_parts", "change_texts",
-           "collect"]
+__all__ = ["ChangeFacts", "ChangePage", "ChangeParts", "ChangeTexts", "OpenChange", "PlanSummary", "SiteData",
+           "SpecInfo", "change_facts", "change_parts", "change_texts", "collect", "main_doc_or_none", "spec_blocks"]

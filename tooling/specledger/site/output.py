@@ -49,9 +49,10 @@ def default_out(workspace: Workspace) -> Path:
 def render_site(workspace: Workspace) -> dict[str, bytes]:
     """Every file of the site for ``workspace``, by path relative to the site folder."""
     from specledger.site.collect import collect
-    from specledger.site.render import render_pages
+    from specledger.site.render import ChangePageMaker, render_pages
 
-    return render_pages(collect(workspace))
+    maker = ChangePageMaker(workspace)
+    return render_pages(collect(workspace, maker), maker)
 
 
 def check_out_dir(workspace: Workspace, out: Path) -> Path:
@@ -205,31 +206,23 @@ def _write_failed(workspace: Workspace, err: OSError) -> SpecledgerError:
                            code="site_write_failed")
 
 
-def _compile_templates() -> None:
-    from specledger.site.render import templates  # imports jinja2
-
-    templates()
-
-
 def build_site(workspace: Workspace, out: Path | None = None) -> BuildResult:
     """Render the site for ``workspace`` and write it to ``out`` (default: ``site/`` at the root)."""
     from specledger.site.collect import collect
+    from specledger.site.render import ChangePageMaker, emit_pages, render_pages
 
     target = out if out is not None else default_out(workspace)
     folder = check_out_dir(workspace, target)  # refuse a bad folder before the work of rendering
-    data = collect(workspace, meanwhile=[_compile_templates])
+    maker = ChangePageMaker(workspace)
+    data = collect(workspace, maker)
     if folder.exists():
-        from specledger.site.render import render_pages
-
-        return write_site(workspace, render_pages(data), target)
+        return write_site(workspace, render_pages(data, maker), target)
     # A first build: each page is written into the staging folder as soon as it is rendered,
     # while the workers render the next ones (the folder is fresh and ours, every path plain).
     written: list[str] = []
 
-    from specledger.site.render import emit_pages
-
     def fill(write: _TreeWriter) -> list[str]:
-        written.extend(emit_pages(data, write))
+        written.extend(emit_pages(data, maker, write))
         return written
 
     try:

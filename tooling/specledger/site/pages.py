@@ -6,6 +6,7 @@ works from ``file://``); they only lay it out. ``specledger.site.render`` render
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,8 +16,9 @@ from markupsafe import Markup
 
 from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
+from specledger.model import Block
 from specledger.parse.blocks import split_requirements
-from specledger.site.collect import ChangeParts, OpenChange, SiteData, SpecInfo, change_texts
+from specledger.site.collect import ChangeParts, PlanSummary, SiteData, SpecInfo, change_texts
 from specledger.site.markup import (
     Anchors,
     blocks_html,
@@ -26,8 +28,7 @@ from specledger.site.markup import (
     slug,
 )
 from specledger.site.redline import recorded_entries
-
-STYLESHEET = "style.css"
+from specledger.site.templating import STYLESHEET, findings_html
 
 
 def spec_page(spec_id: str) -> str:
@@ -77,63 +78,77 @@ def _md(text: str | None, shift: int = 2) -> Markup | None:
     return markdown_html(text, shift=shift) if text else None
 
 
-@dataclass
-class Site:
-    """The data plus the lookups every page needs (anchors, lineages, which pages exist)."""
+class Links:
+    """What a page needs to link to specs and their requirements: which specs exist, and the
+    anchor of each requirement (computed once per spec, from its blocks, the same way wherever
+    a page is rendered)."""
 
-    data: SiteData
+    def __init__(self, site_name: str, spec_ids: Iterable[str], blocks_of: Callable[[str], list[Block]]) -> None:
+        self.site_name = site_name
+        self.spec_ids = set(spec_ids)
+        self._blocks_of = blocks_of
+        self._anchors: dict[str, tuple[list[str], dict[str, str]]] = {}
 
-    def __post_init__(self) -> None:
-        self.specs = {s.id: s for s in self.data.specs}
-        # one anchor per requirement block, in order; a requirement's links go to its first block
-        self.block_anchors: dict[str, list[str]] = {}
-        self.anchors: dict[str, dict[str, str]] = {}
-        for spec in self.data.specs:
+    def anchors(self, spec_id: str) -> tuple[list[str], dict[str, str]]:
+        """The anchor of each requirement block of a spec, in order, and by requirement name (a
+        requirement's links go to its first block)."""
+        if spec_id not in self._anchors:
+            blocks = self._blocks_of(spec_id) if spec_id in self.spec_ids else []
             taken = Anchors()
-            listed = [taken.take(f"r-{slug(block.name)}") for block in spec.blocks]
-            self.block_anchors[spec.id] = listed
+            listed = [taken.take(f"r-{slug(block.name)}") for block in blocks]
             names: dict[str, str] = {}
-            for block, anchor in zip(spec.blocks, listed, strict=True):
+            for block, anchor in zip(blocks, listed, strict=True):
                 names.setdefault(block.name, anchor)
-            self.anchors[spec.id] = names
+            self._anchors[spec_id] = listed, names
+        return self._anchors[spec_id]
+
+    def requirement_href(self, page: str, spec_id: str, name: str) -> str | None:
+        anchor = self.anchors(spec_id)[1].get(name)
+        return href(page, spec_page(spec_id), anchor) if anchor else None
+
+    def spec_href(self, page: str, spec_id: str) -> str | None:
+        return href(page, spec_page(spec_id)) if spec_id in self.spec_ids else None
+
+    def common(self, page: str, title: str) -> dict[str, Any]:
+        return {"title": title, "site_name": self.site_name,
+                "index": href(page, "index.html"), "changelog": href(page, "changelog.html"),
+                "style": href(page, STYLESHEET)}
+
+
+def redline_anchors(spec_ids: list[str]) -> dict[str, str]:
+    """The id of each spec's redline on a change page, by spec (``spec_ids`` in page order)."""
+    taken = Anchors()
+    return {spec_id: taken.take(f"s-{slug(spec_id)}") for spec_id in spec_ids}
+
+
+class Site(Links):
+    """The data plus the lookups every page needs (anchors, lineages, what open changes propose)."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data = data
+        self.specs = {s.id: s for s in data.specs}
+        super().__init__(data.workspace.root.name, self.specs, lambda spec_id: self.specs[spec_id].blocks)
         self.lineage_of: dict[int, Lineage] = {}
-        for lineage in self.data.history.lineages:
+        for lineage in data.history.lineages:
             for event in lineage.events:
                 self.lineage_of[id(event)] = lineage
-        # the main specs as the validator parsed them: the old side of every redline
-        self.docs = {s.id: s.doc for s in self.data.specs}
         # (change, spec) -> the id of that spec's redline on the change page
         self.redline_anchor: dict[tuple[str, str], str] = {}
-        for change in self.data.changes:
-            taken = Anchors()
-            for spec_id in change.redline_specs():
-                self.redline_anchor[(change.name, spec_id)] = taken.take(f"s-{slug(spec_id)}")
-        # filled by ``record`` from each open change's page, in change order:
         # spec -> (open change, the requirements it would add)
         self.deltas_for: dict[str, list[tuple[str, list[str]]]] = {}
         # (spec, requirement) -> open changes that would touch it
         self.pending: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-        # change -> what the index shows of it
-        self.facts: dict[str, ChangeFacts] = {}
-
-    def record(self, change: str, facts: ChangeFacts) -> None:
-        """Take in what an open change's page found; the spec pages and the index show it."""
-        self.facts[change] = facts
-        for spec_id, added, marks in facts.proposals:
-            self.deltas_for.setdefault(spec_id, []).append((change, added))
-            for name, kind, detail in marks:
-                self.pending.setdefault((spec_id, name), []).append((change, kind, detail))
+        for change in data.changes:
+            for spec_id, anchor in redline_anchors(change.plan.redline_specs).items():
+                self.redline_anchor[(change.name, spec_id)] = anchor
+            for spec_id, added, marks in change.rendered.facts.proposals:
+                self.deltas_for.setdefault(spec_id, []).append((change.name, added))
+                for name, kind, detail in marks:
+                    self.pending.setdefault((spec_id, name), []).append((change.name, kind, detail))
 
     @property
     def history(self) -> History:
         return self.data.history
-
-    def requirement_href(self, page: str, spec_id: str, name: str) -> str | None:
-        anchor = self.anchors.get(spec_id, {}).get(name)
-        return href(page, spec_page(spec_id), anchor) if anchor else None
-
-    def spec_href(self, page: str, spec_id: str) -> str | None:
-        return href(page, spec_page(spec_id)) if spec_id in self.specs else None
 
     def current_href(self, page: str, event: Event) -> str | None:
         """Where the requirement an event is about lives today, if it still does."""
@@ -142,11 +157,6 @@ class Site:
             return None
         return self.requirement_href(page, lineage.spec_id, lineage.name)
 
-    def common(self, page: str, title: str) -> dict[str, Any]:
-        return {"title": title, "site_name": self.data.workspace.root.name,
-                "index": href(page, "index.html"), "changelog": href(page, "changelog.html"),
-                "style": href(page, STYLESHEET)}
-
 
 def _event_data(site: Site, page: str, event: Event) -> dict[str, Any]:
     detail = ""
@@ -154,33 +164,6 @@ def _event_data(site: Site, page: str, event: Event) -> dict[str, Any]:
         detail = f"from \u201c{event.old_name}\u201d"
     return {"kind": event.kind.lower(), "label": event.kind, "date": event.date or "undated",
             "archive": event.archive, "href": href(page, archive_page(event.archive)), "detail": detail}
-
-
-@dataclass(frozen=True)
-class ChangeFacts:
-    """What the other pages show of an open change, found where its own page is rendered."""
-
-    title: str
-    done: int
-    total: int
-    touched: list[str]  # the specs it has delta files for
-    # per delta: the spec, the requirements it adds, and (requirement, KIND, detail) per entry
-    proposals: list[tuple[str, list[str], list[tuple[str, str, str]]]]
-
-
-def change_facts(parts: ChangeParts) -> ChangeFacts:
-    proposals = []
-    for delta_file in parts.deltas:
-        delta = delta_file.delta
-        if delta is None:
-            continue
-        marks = [(b.name, "MODIFIED", "") for b in delta.modified]
-        marks += [(n, "REMOVED", "") for n, _ in delta.removed]
-        marks += [(r.old, "RENAMED", f"to \u201c{r.new}\u201d") for r in delta.renamed]
-        marks += [(b.name, "ADDED", "") for b in delta.added]
-        proposals.append((delta_file.id, [b.name for b in delta.added], marks))
-    texts = parts.texts
-    return ChangeFacts(texts.title, texts.done, texts.total, parts.touched_specs(), proposals)
 
 
 def index_context(site: Site) -> dict[str, Any]:
@@ -193,7 +176,7 @@ def index_context(site: Site) -> dict[str, Any]:
                       "count": len(spec.blocks), "status": status_of(errors, warnings)})
     changes = []
     for change in site.data.changes:
-        facts = site.facts[change.name]
+        facts = change.rendered.facts
         changes.append({
             "name": change.name, "title": facts.title, "href": href(page, change_page(change.name)),
             "done": facts.done, "total": facts.total,
@@ -234,13 +217,14 @@ def spec_html(spec: SpecInfo) -> SpecHtml:
 def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     page = spec_page(spec.id)
     rendered = spec_html(spec)
+    block_anchors = site.anchors(spec.id)[0]
     requirements = []
     for index, block in enumerate(spec.blocks):
         lineage = site.history.of(spec.id, block.name)
         events = [_event_data(site, page, e) for e in lineage.events] if lineage else []
         pending = [{"change": c, "href": href(page, change_page(c)), "kind": k.lower(), "label": k, "detail": d}
                    for c, k, d in site.pending.get((spec.id, block.name), []) if k != "ADDED"]
-        requirements.append({"name": block.name, "anchor": site.block_anchors[spec.id][index],
+        requirements.append({"name": block.name, "anchor": block_anchors[index],
                              "body": rendered.bodies[index], "history": events, "pending": pending})
     removed = []
     for lineage in site.history.removed_from(spec.id):
@@ -256,34 +240,37 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
             "proposed": proposed, "findings": findings_data(spec.findings)}
 
 
-def change_context(site: Site, change: OpenChange, parts: ChangeParts) -> dict[str, Any]:
-    page = change_page(change.name)
+def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: PlanSummary,
+                   status: Markup, findings: Markup) -> dict[str, Any]:
+    """An open change's page (``rel``: its folder); ``status`` and ``findings`` are its status
+    badge and findings list, as HTML."""
+    page = change_page(name)
+    spec_anchors = redline_anchors(plan.redline_specs)
     anchors = Anchors()
     for red in parts.redlines:
-        anchors.take(site.redline_anchor[(change.name, red.spec_id)])
+        anchors.take(spec_anchors[red.spec_id])
     redlines = []
     for red in parts.redlines:
-        spec_anchor = site.redline_anchor[(change.name, red.spec_id)]
+        spec_anchor = spec_anchors[red.spec_id]
         blocks = []
         for block in red.blocks:
             link = None
             if block.kind != "added":
-                link = site.requirement_href(page, red.spec_id, block.old_name or block.name)
+                link = links.requirement_href(page, red.spec_id, block.old_name or block.name)
             blocks.append({"kind": block.kind, "name": block.name, "header": block.header, "body": block.body,
                            "anchor": anchors.take(f"{spec_anchor}-r-{slug(block.name)}"), "link": link})
         counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}
-        redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": site.spec_href(page, red.spec_id),
+        redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": links.spec_href(page, red.spec_id),
                          "action": red.action, "head": red.head, "tail": red.tail, "blocks": blocks,
                          "head_changed": red.head_changed, "tail_changed": red.tail_changed,
                          "counts": counts})
     texts = parts.texts
-    return {**site.common(page, texts.title),
-            "change": {"name": change.name, "title": texts.title, "rel": change.rel, "archived": False,
-                       "date": None, "done": texts.done, "total": texts.total,
-                       "status": status_of(change.errors, change.warnings)},
+    return {**links.common(page, texts.title),
+            "change": {"name": name, "title": texts.title, "rel": rel, "archived": False,
+                       "date": None, "done": texts.done, "total": texts.total},
+            "status_html": status, "findings_html": findings,
             "proposal": _md(texts.proposal), "design": _md(texts.design), "tasks": _md(texts.tasks),
-            "findings": findings_data(change.findings), "plan_problem": change.plan_problem,
-            "skip_specs": change.skip_specs, "redlines": redlines, "recorded": []}
+            "plan_problem": plan.problem, "skip_specs": plan.skip_specs, "redlines": redlines, "recorded": []}
 
 
 def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
@@ -304,15 +291,12 @@ def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
                             "previous_known": entry.previous_known})
         recorded.append({"spec_id": delta_file.id, "anchor": anchors.take(f"s-{slug(delta_file.id)}"),
                          "href": site.spec_href(page, delta_file.id), "entries": entries})
-    errors = sum(1 for f in item.findings if f.level is Level.ERROR)
-    warnings = sum(1 for f in item.findings if f.level is Level.WARNING)
     return {**site.common(page, texts.title),
             "change": {"name": item.folder, "title": texts.title, "rel": site.data.workspace.rel(item.path),
-                       "archived": True, "date": item.date or "undated", "done": texts.done, "total": texts.total,
-                       "status": status_of(errors, warnings)},
+                       "archived": True, "date": item.date or "undated", "done": texts.done, "total": texts.total},
+            "status_html": Markup(""), "findings_html": findings_html(findings_data(item.findings)),
             "proposal": _md(texts.proposal), "design": _md(texts.design), "tasks": _md(texts.tasks),
-            "findings": findings_data(item.findings), "plan_problem": None, "skip_specs": False,
-            "redlines": [], "recorded": recorded}
+            "plan_problem": None, "skip_specs": False, "redlines": [], "recorded": recorded}
 
 
 def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
@@ -330,5 +314,5 @@ def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["ChangeFacts", "Site", "archive_page", "archived_context", "change_context", "change_facts", "change_page",
-           "changelog_entries", "href", "index_context", "spec_context", "spec_page"]
+__all__ = ["Links", "Site", "archive_page", "archived_context", "change_context", "change_page", "changelog_entries",
+           "href", "index_context", "redline_anchors", "spec_context", "spec_page"]

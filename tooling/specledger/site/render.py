@@ -1,95 +1,113 @@
-"""Render every page of the site, in two rounds, in forked workers for a large site.
+"""Render every page of the site: the open changes' pages where they are validated, then the rest.
 
-Open changes come first: each change page makes its own texts, deltas and redlines, and sends
-back, with its bytes, what the other pages show of the change (``ChangeFacts``). The index, the
-changelog, the spec pages (which list the open changes touching each requirement) and the
-archived changes' pages follow. A large site renders both rounds in one pool of forked worker
-processes, in slices of pages: a worker inherits the data and the compiled templates and sends
-back bytes, which ``emit_pages`` hands to the caller's sink as each slice arrives (a first build
-writes them into its staging folder while the workers render the next slices). The pages are
-the same either way. Nothing here writes a file itself.
+An open change's page is rendered where the change is validated (``ChangePageMaker``, which
+``collect`` hands to ``Validator.bulk`` as its ``use_plan``): in the validation's forked worker
+processes for a large site, while the change's deltas, merges and main specs are at hand, so
+nothing is read, parsed or merged twice and no archive plan is sent between processes. Its
+status and findings are left as two slots, because the overlap check, which runs once every
+change is validated, may still add to them; ``fill_slots`` fills them in this process.
+
+The other pages (the index, the changelog, the spec pages, which list the open changes
+touching each requirement, and the archived changes' pages) need what every open change
+proposes, so they come after. A large site renders them in forked workers, in slices: a worker
+inherits the data and the compiled templates and sends back bytes, which ``emit_pages`` hands to
+the caller's sink as each slice arrives, while this process fills in the change pages and hands
+them over too. The pages are the same either way. Nothing here writes a file itself.
 """
 
 from __future__ import annotations
 
 import gc
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
 
-import jinja2
+from markupsafe import Markup
 
-from specledger.site.collect import SiteData, change_parts
+from specledger.site.collect import (
+    ChangePage,
+    OpenChange,
+    PlanSummary,
+    SiteData,
+    change_facts,
+    change_parts,
+    main_doc_or_none,
+    spec_blocks,
+)
 from specledger.site.pages import (
-    STYLESHEET,
-    ChangeFacts,
+    Links,
     Site,
     archive_page,
     archived_context,
     change_context,
-    change_facts,
     change_page,
     changelog_entries,
+    findings_data,
     index_context,
     spec_context,
     spec_page,
+    status_of,
 )
+from specledger.site.templating import STYLESHEET, findings_html, render, status_html, stylesheet, templates
 
-TEMPLATE_PACKAGE = "specledger"
-TEMPLATE_DIR = "templates/site"
-TEMPLATES = ("index.html.j2", "changelog.html.j2", "spec.html.j2", "change.html.j2")
+if TYPE_CHECKING:
+    from specledger.archive.plan import ArchivePlan
+    from specledger.validate import ItemReport, Validator
+    from specledger.workspace import Workspace
 
 Sink = Callable[[str, bytes], None]  # takes a rendered file: its path in the site folder, its bytes
-Job = tuple[str, int]  # ("change" | "spec" | "archived", index in its list), or ("index" | "changelog", 0)
-Rendered = tuple[dict[str, bytes], dict[str, ChangeFacts]]
+Job = tuple[str, int]  # ("spec" | "archived", index in its list), or ("index" | "changelog", 0)
 
 
-class _Environment(jinja2.Environment):
-    """Looks ``x.name`` up as a key first when ``x`` is a dict, as the page contexts all are.
+class ChangePageMaker:
+    """Renders an open change's page from its archive plan, where the change was validated.
 
-    jinja2 tries the attribute first, and the ``AttributeError`` every dict raises on the way
-    made up a third of the templates' time. The templates never call a dict method, so nothing else
-    changes; a name neither key nor attribute is still an error (``StrictUndefined``).
+    Used as ``Validator.bulk``'s ``use_plan``: a forked worker calls its own copy, with the
+    worker's validator, and the returned ``ChangePage`` is sent back. The templates are compiled
+    when it is made, before any worker is forked, so that each worker inherits them.
     """
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        templates()
+        # Random, so that no text of the repository can stand for a slot (and every user text
+        # is escaped on the way to a page anyway, so none can hold an HTML comment).
+        token = secrets.token_hex(16)
+        self.status_slot = f"<!--specledger-status-{token}-->"
+        self.findings_slot = f"<!--specledger-findings-{token}-->"
+        self._links: Links | None = None  # made in each process that renders, from its validator
+
+    def __call__(self, validator: Validator, name: str, _report: ItemReport, plan: ArchivePlan | str) -> ChangePage:
+        if self._links is None:
+            self._links = Links(self.workspace.root.name, self.workspace.spec_ids(),
+                                lambda spec_id: spec_blocks(main_doc_or_none(validator, spec_id)))
+        folder = self.workspace.change_dir(name)
+        parts = change_parts(validator, name, folder, plan)
+        summary = PlanSummary.of(plan)
+        context = change_context(self._links, name, self.workspace.rel(folder), parts, summary,
+                                 Markup(self.status_slot), Markup(self.findings_slot))
+        return ChangePage(render("change.html.j2", context), change_facts(parts), summary)
+
+    def fill_slots(self, change: OpenChange) -> bytes:
+        """The change's page with its status and all its findings in their slots."""
+        page = change.rendered.page
+        filled = []
+        for slot, html in ((self.status_slot, status_html(status_of(change.errors, change.warnings))),
+                           (self.findings_slot, findings_html(findings_data(change.findings)))):
+            before, found, page = page.partition(slot.encode("ascii"))
+            if not found:
+                raise AssertionError(f"the page of {change.name} has no slot {slot}")  # a bug, not an input
+            filled += [before, str(html).encode("utf-8")]
+        return b"".join([*filled, page])
 
 
-@cache
-def environment() -> jinja2.Environment:
-    """The site's jinja2 environment: packaged templates, autoescape on, undefined is an error."""
-    return _Environment(
-        loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # the templates are package data: no stat of each one on every page
-    )
-
-
-@cache
-def templates() -> dict[str, jinja2.Template]:
-    env = environment()
-    return {name: env.get_template(name) for name in TEMPLATES}
-
-
-def stylesheet() -> bytes:
-    return resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_DIR, STYLESHEET).read_bytes()
-
-
-def render_pages(data: SiteData) -> dict[str, bytes]:
+def render_pages(data: SiteData, maker: ChangePageMaker) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
-    return dict(sorted(_render_all(data, None).items()))
+    return dict(sorted(_render_all(data, maker, None).items()))
 
 
-def emit_pages(data: SiteData, sink: Sink) -> list[str]:
+def emit_pages(data: SiteData, maker: ChangePageMaker, sink: Sink) -> list[str]:
     """Render every file of the site and hand each to ``sink`` (path relative to the site folder,
     bytes) as soon as it is rendered; returns the paths, sorted.
 
@@ -98,25 +116,29 @@ def emit_pages(data: SiteData, sink: Sink) -> list[str]:
     this process creates files: two processes creating files in one folder at once cost the
     kernel far more, when the file system has many recently freed inodes to pass over.)
     """
-    return sorted(_render_all(data, sink))
+    return sorted(_render_all(data, maker, sink))
 
 
-def _render_all(data: SiteData, sink: Sink | None) -> dict[str, bytes]:
+PARALLEL_MIN_PAGES = 100  # below this, forking costs about what spreading the pages saves
+
+
+def _render_all(data: SiteData, maker: ChangePageMaker, sink: Sink | None) -> dict[str, bytes]:
     """The files by path; with a ``sink``, each file was handed to it and its bytes are not kept."""
     from specledger.validate import parallel_jobs
 
     site = Site(data)
-    first: list[Job] = [("change", i) for i in range(len(data.changes))]
-    then: list[Job] = [("index", 0), ("changelog", 0)]  # the largest first
-    then += [("spec", i) for i in range(len(data.specs))]
-    then += [("archived", i) for i in range(len(site.history.archived))]
-    templates()  # compiled once, here, rather than in every worker
-    with _renderer(site, sink, parallel_jobs(len(first) + len(then))) as render:
-        files, facts = render(first, None)
-        found = [(change.name, facts[change.name]) for change in data.changes]
-        for name, change_found in found:
-            site.record(name, change_found)
-        files.update(render(then, found)[0])
+    jobs: list[Job] = [("index", 0), ("changelog", 0)]  # the largest first
+    jobs += [("spec", i) for i in range(len(data.specs))]
+    jobs += [("archived", i) for i in range(len(site.history.archived))]
+    files: dict[str, bytes] = {}
+
+    def change_pages() -> None:
+        for change in data.changes:
+            path = change_page(change.name)
+            files[path] = _emit(sink, path, maker.fill_slots(change))
+
+    with _renderer(site, sink, parallel_jobs(len(jobs), minimum=PARALLEL_MIN_PAGES)) as render_jobs:
+        files.update(render_jobs(jobs, change_pages))
     files[STYLESHEET] = _emit(sink, STYLESHEET, stylesheet())
     return files
 
@@ -128,38 +150,28 @@ def _emit(sink: Sink | None, path: str, page: bytes) -> bytes:
     return b""
 
 
-def _render(template: str, context: dict[str, Any]) -> bytes:
-    return templates()[template].render(**context).encode("utf-8")
-
-
-def _render_jobs(site: Site, sink: Sink | None, jobs: list[Job]) -> Rendered:
+def _render_jobs(site: Site, sink: Sink | None, jobs: list[Job]) -> dict[str, bytes]:
     data = site.data
     files: dict[str, bytes] = {}
-    facts: dict[str, ChangeFacts] = {}
     for kind, index in jobs:
-        if kind == "change":
-            change = data.changes[index]
-            parts = change_parts(data.validator, change, site.docs)
-            facts[change.name] = change_facts(parts)
-            path, page = change_page(change.name), _render("change.html.j2", change_context(site, change, parts))
-        elif kind == "spec":
+        if kind == "spec":
             spec = data.specs[index]
-            path, page = spec_page(spec.id), _render("spec.html.j2", spec_context(site, spec))
+            path, page = spec_page(spec.id), render("spec.html.j2", spec_context(site, spec))
         elif kind == "index":
-            path, page = "index.html", _render("index.html.j2", index_context(site))
+            path, page = "index.html", render("index.html.j2", index_context(site))
         elif kind == "changelog":
             path = "changelog.html"
-            page = _render("changelog.html.j2", {**site.common(path, "Changelog"),
-                                                 "entries": changelog_entries(site, path)})
+            page = render("changelog.html.j2", {**site.common(path, "Changelog"),
+                                                "entries": changelog_entries(site, path)})
         else:
             item = site.history.archived[index]
-            path, page = archive_page(item.folder), _render("change.html.j2", archived_context(site, item))
+            path, page = archive_page(item.folder), render("change.html.j2", archived_context(site, item))
         files[path] = _emit(sink, path, page)
-    return files, facts
+    return files
 
 
-Found = list[tuple[str, ChangeFacts]]  # what the change pages found, in change order
-Render = Callable[[list[Job], Found | None], Rendered]
+# Renders jobs, taking the given step of this process's own meanwhile.
+Render = Callable[[list[Job], Callable[[], None]], dict[str, bytes]]
 SLICES_PER_WORKER = 4  # small enough that a worker slowed by other load does not hold up the rest
 
 
@@ -168,47 +180,44 @@ _FORKED: list[Site] = []  # the site a forked renderer inherits from its parent
 
 @contextmanager
 def _renderer(site: Site, sink: Sink | None, workers: int) -> Iterator[Render]:
-    """Renders jobs here, or spread over ``workers`` forked processes, one pool for both rounds.
-
-    A worker forked before the change pages rendered is handed what they found (``Found``) with
-    the next round's jobs, and records it as this process did.
-    """
+    """Renders jobs here, or spread over ``workers`` forked processes."""
     # Frozen objects are left out of every collection: the collector no longer walks the data
     # again and again while the pages are made, and a forked worker's never touches (and so
     # never copies) the data it inherits.
     gc.freeze()
     try:
         if workers <= 1:
-            yield lambda jobs, _found: _render_jobs(site, sink, jobs)
+
+            def here(jobs: list[Job], meanwhile: Callable[[], None]) -> dict[str, bytes]:
+                files = _render_jobs(site, sink, jobs)
+                meanwhile()
+                return files
+
+            yield here
             return
         import multiprocessing
 
         _FORKED.append(site)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
-            def render(jobs: list[Job], found: Found | None) -> Rendered:
+            def spread(jobs: list[Job], meanwhile: Callable[[], None]) -> dict[str, bytes]:
                 count = workers * SLICES_PER_WORKER
-                slices = [(jobs[i::count], found) for i in range(count)]
+                results = pool.imap_unordered(_render_slice, [jobs[i::count] for i in range(count)])
+                meanwhile()  # the workers have their slices and render them in the meantime
                 files: dict[str, bytes] = {}
-                facts: dict[str, ChangeFacts] = {}
-                for part_files, part_facts in pool.imap_unordered(_render_slice, slices):
-                    files.update((path, _emit(sink, path, page)) for path, page in part_files.items())
-                    facts.update(part_facts)
-                return files, facts
+                for part in results:
+                    files.update((path, _emit(sink, path, page)) for path, page in part.items())
+                return files
 
-            yield render
+            yield spread
     finally:
         gc.unfreeze()
         _FORKED.clear()
 
 
-def _render_slice(task: tuple[list[Job], Found | None]) -> Rendered:
-    jobs, found = task
+def _render_slice(jobs: list[Job]) -> dict[str, bytes]:
     (site,) = _FORKED
-    if found and not site.facts:  # once per worker, which may take several slices
-        for name, facts in found:
-            site.record(name, facts)
     return _render_jobs(site, None, jobs)
 
 
-__all__ = ["Sink", "emit_pages", "environment", "render_pages", "stylesheet", "templates"]
+__all__ = ["ChangePageMaker", "Sink", "emit_pages", "render_pages"]
