@@ -124,6 +124,21 @@ def archive_path_problems(
     its working files, the archive folder's name limit); archive itself passes none, so it
     always looks afresh.
     """
+    if shared is not None:
+        # one read-only run asks for a change's problems when it validates the change and again
+        # when it plans its archive (the reviewer site): the same question, the same answer
+        ids, extra = tuple(spec_ids), tuple(outputs)
+        key = ("call", change, target, ids, extra)
+        if key not in shared:
+            shared[key] = _archive_path_problems(workspace, change, target, ids, extra, shared)
+        return list(shared[key])
+    return _archive_path_problems(workspace, change, target, spec_ids, outputs, None)
+
+
+def _archive_path_problems(
+    workspace: Workspace, change: str, target: Path, spec_ids: Iterable[str], outputs: Iterable[Path],
+    shared: dict[Any, Any] | None,
+) -> list[SpecledgerError]:
     problems: list[SpecledgerError] = []
     memo: dict[Any, Any] = {} if shared is None else shared
 
