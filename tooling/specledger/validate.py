@@ -306,7 +306,8 @@ class Validator:
     def kept_doc(self, change: str, path: Path) -> Document | None:
         """``change``'s proposal, tasks or design (``path``) as validating it read it, while it is
         kept (from ``use_plan``, say); None when it was not read or could not be."""
-        doc = self._change_docs.get(change, {}).get(path.name)
+        kept = self._change_docs.get(change)
+        doc = kept.get(path.name) if kept is not None else None
         return doc if doc is not None and path.parent == self.ws.change_dir(change) else None
 
     def _path_findings(self, change: str, spec_ids: list[str]) -> list[Finding]:

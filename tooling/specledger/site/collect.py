@@ -211,9 +211,9 @@ def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePla
     deltas, _ = validator.delta_files(name)
     redlines = []
     if not isinstance(plan, str):
+        by_spec = {d.id: d.delta for d in deltas}
         for update in plan.specs:
-            delta = next((d.delta for d in deltas if d.id == update.spec_id), None)
-            redlines.append(redline(update, delta, main_doc_or_none(validator, update.spec_id)))
+            redlines.append(redline(update, by_spec.get(update.spec_id), main_doc_or_none(validator, update.spec_id)))
     return ChangeParts(texts, deltas, redlines)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -149,8 +149,11 @@ def blocks_html(blocks: list[Block]) -> Markup:
     return Markup("".join(block.html for block in blocks))
 
 
+@lru_cache(maxsize=8192)
 def slug(text: str) -> str:
-    """A fragment-safe form of ``text``: lower case, runs of non-word characters become ``-``."""
+    """A fragment-safe form of ``text``: lower case, runs of non-word characters become ``-``.
+
+    (Kept for the names a large site slugs on page after page.)"""
     value = _SLUG_DROP_RE.sub("-", text.lower()).strip("-_")
     return value or "item"
 

@@ -127,7 +127,10 @@ class Site(Links):
     def __init__(self, data: SiteData) -> None:
         self.data = data
         self.specs = {s.id: s for s in data.specs}
-        super().__init__(data.workspace.root.name, self.specs, lambda spec_id: self.specs[spec_id].blocks)
+        # (a bound method of a dict of its own, not a function of self: a reference cycle would
+        # leave the whole site's data to the cycle collector, at exit)
+        blocks = {s.id: s.blocks for s in data.specs}
+        super().__init__(data.workspace.root.name, self.specs, blocks.__getitem__)
         self.lineage_of: dict[int, Lineage] = {}
         for lineage in data.history.lineages:
             for event in lineage.events:

@@ -18,7 +18,7 @@ them over too. The pages are the same either way. Nothing here writes a file its
 from __future__ import annotations
 
 import gc
-import secrets
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -73,7 +73,7 @@ class ChangePageMaker:
         templates()
         # Random, so that no text of the repository can stand for a slot (and every user text
         # is escaped on the way to a page anyway, so none can hold an HTML comment).
-        token = secrets.token_hex(16)
+        token = os.urandom(16).hex()  # (the secrets module would load OpenSSL for this)
         self.status_slot = f"<!--specledger-status-{token}-->"
         self.findings_slot = f"<!--specledger-findings-{token}-->"
         self._links: Links | None = None  # made in each process that renders, from its validator

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +117,12 @@ def findings_html(findings: list[dict[str, Any]]) -> Markup:
 
 
 def stylesheet() -> bytes:
-    return resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_DIR, STYLESHEET).read_bytes()
+    try:
+        return (_package_dir() / TEMPLATE_DIR / STYLESHEET).read_bytes()
+    except OSError:  # not installed as a folder: importlib.resources finds it (slower to import)
+        from importlib import resources
+
+        return resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATE_DIR, STYLESHEET).read_bytes()
 
 
 def write_compiled(folder: Path) -> None:
