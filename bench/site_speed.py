@@ -96,25 +96,28 @@ def timed(owner, name, key):
             spent[key] = spent.get(key, 0.0) + time.process_time() - start
     setattr(owner, name, wrapper)
 
-timed(collect_module, "collect", "collect (validate and the rest)")
-timed(validate_module.Validator, "bulk", "validate (Validator.bulk)")
-timed(plan_module, "build_plan", "  of which: archive plans")
-timed(collect_module._Meanwhile, "__call__", "  of which: specs, history, templates")
-timed(collect_module._Meanwhile, "rest", "  of which: specs, history, templates")
-timed(render_module, "_render_all", "render and write pages (all of the below)")
-timed(render_module, "change_parts", "change texts, deltas and redlines")
-timed(collect_module, "redline", "  of which: redlines")
-timed(markup_module, "markdown_blocks", "markdown")
-timed(render_module, "_render", "templates (jinja2)")
-timed(output_module, "_write_new", "write pages")
+timed(collect_module, "collect", "collect (validate, plan, change pages)")
+timed(validate_module.Validator, "change", "  validate changes")
+timed(validate_module.Validator, "spec", "  validate specs")
+timed(plan_module, "build_plan", "  archive plans")
+timed(render_module.ChangePageMaker, "__call__", "  change pages (all of the below)")
+timed(collect_module, "change_texts", "    proposal, design and tasks read")
+timed(collect_module, "redline", "    redlines")
+timed(collect_module._Meanwhile, "__call__", "  specs and history for the other pages")
+timed(collect_module._Meanwhile, "rest", "  specs and history for the other pages")
+timed(render_module, "_render_all", "other pages, and writing all")
+timed(render_module, "spec_context", "  spec page data")
+timed(output_module, "_write_new", "  write pages")
+timed(markup_module, "markdown_blocks", "markdown (in all of the above)")
+timed(render_module, "render", "templates (in all of the above)")
 output_module.build_site(find_workspace(), Path(sys.argv[1]))
 print(json.dumps(spent))
 """
 
-PHASE_ORDER = ("collect (validate and the rest)", "validate (Validator.bulk)", "  of which: archive plans",
-               "  of which: specs, history, templates", "render and write pages (all of the below)",
-               "change texts, deltas and redlines", "  of which: redlines", "markdown", "templates (jinja2)",
-               "write pages")
+PHASE_ORDER = ("collect (validate, plan, change pages)", "  validate changes", "  validate specs", "  archive plans",
+               "  change pages (all of the below)", "    proposal, design and tasks read", "    redlines",
+               "  specs and history for the other pages", "other pages, and writing all", "  spec page data",
+               "  write pages", "markdown (in all of the above)", "templates (in all of the above)")
 
 
 def phases(repo: Path, env: dict[str, str]) -> dict[str, float]:
