@@ -166,3 +166,37 @@ def test_forked_workers_build_the_same_bytes(repo: Repo, monkeypatch: pytest.Mon
     parallel = repo.build("--out", "site-parallel")
     assert files(serial) == files(parallel)
     assert len(files(parallel)) > 5
+
+
+OVERLAPPING = "\n".join([
+    "## MODIFIED Requirements", "",
+    "### Requirement: Monthly invoice", "The system SHALL issue one invoice per month, on its first day.", "",
+    "#### Scenario: Monthly invoice works", "- **WHEN** it is used", "- **THEN** it behaves", "",
+])
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_a_change_page_shows_the_findings_found_after_it_was_rendered(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """A change page is rendered where the change is validated, before the overlap check across
+    all changes runs; the warnings that check adds, and the status they change, are on the page."""
+    for name in ("invoice-day", "invoice-time"):
+        folder = repo.root / "openspec/changes" / name
+        (folder / "specs/billing").mkdir(parents=True)
+        (folder / "proposal.md").write_text(f"# Change: {name}\n\n## Why\nCustomers ask on which day each invoice "
+                                            "is issued, and our support team cannot tell them.\n\n"
+                                            "## What Changes\n- Dates.\n", encoding="utf-8")
+        (folder / "specs/billing/spec.md").write_text(OVERLAPPING, encoding="utf-8")
+    monkeypatch.setenv("SPECLEDGER_JOBS", jobs)
+    site = repo.build("--out", f"site-{jobs}")
+    for name, other in (("invoice-day", "invoice-time"), ("invoice-time", "invoice-day")):
+        page = (site / f"changes/{name}.html").read_text(encoding="utf-8")
+        findings = page.split('<section id="findings">')[1].split("</section>")[0]
+        assert "change-overlap" in findings and other in findings, name
+        # alone, each change is valid without a warning: the status came with the overlap check
+        assert '<span class="status status-warning">valid, 1 warning</span>' in page
+        assert "<!--specledger-" not in page  # every slot filled
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.count("valid, 1 warning") >= 2
+    for page in site.rglob("*.html"):
+        assert "<!--specledger-" not in page.read_text(encoding="utf-8"), page
