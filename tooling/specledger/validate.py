@@ -458,9 +458,9 @@ class Validator:
         refuse) is built where the change was validated, reusing its merges, and handed to
         ``use_plan`` there, while what the change read (its deltas, its merges) is still at hand;
         what it returns is kept in ``self.plan_uses`` by change name (from a worker process, it
-        must pickle). The reviewer site renders each change's page that way. The overlap check still looks at every
-        open change, so a selected change is warned about one it overlaps even when that one is
-        not selected. With a ``cache`` (see :mod:`specledger.cache`), items whose inputs are
+        must pickle). The reviewer site renders each change's page that way. The overlap check
+        still looks at every open change, so a selected change is warned about one it overlaps
+        even when that one is not selected. With a ``cache`` (see :mod:`specledger.cache`), items whose inputs are
         unchanged since a run that stored them are not validated again; the findings are the
         same either way.
         """
