@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +151,8 @@ def _first_build(folder: Path, fill: Callable[[_TreeWriter], Iterable[str]]) -> 
         write(MANIFEST, _manifest(fill(write)))
         os.rename(staging, folder)
     except BaseException as err:
+        import shutil  # only here: it imports zlib, bz2 and lzma, 2 ms of every build's start-up
+
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(err, OSError) and err.errno in (errno.EEXIST, errno.ENOTEMPTY) and folder.exists():
             raise SpecledgerError("the site folder was created by something else during the build",
