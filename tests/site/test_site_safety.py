@@ -181,3 +181,58 @@ def test_show_history_reads_the_shared_history(repo: Repo) -> None:
     at = lines.index("Do not disturb")
     assert lines[at + 1].split() == ["2026-01-10", "ADDED", "2026-01-10-add-notifications"]
     assert lines[at + 2].split()[:3] == ["2026-02-20", "RENAMED", "2026-02-20-tune-notifications"]
+
+
+SECRET = "TOPSECRET-4242"
+
+
+def _link_outside(link: Path, target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists():
+        link.unlink()
+    link.symlink_to(target)
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_no_page_shows_a_file_that_links_out_of_the_workspace(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """A repository may link any of its files to one elsewhere on the machine; the site, built to
+    be published, shows none of their text: not in a change page, a spec page, a redline, the
+    index, the changelog or `spec docs changelog`. A link that stays inside is shown as before."""
+    elsewhere = tmp_path / "home"
+    changes = repo.root / "openspec/changes"
+    _link_outside(changes / "rework-notifications/design.md", elsewhere / "design.md",
+                  f"## Context\nThe key is {SECRET}.\n")
+    _link_outside(changes / "add-webhooks/specs/webhooks/spec.md", elsewhere / "delta.md",
+                  "## Purpose\nHooks.\n\n## ADDED Requirements\n\n"
+                  f"### Requirement: Leak {SECRET}\nThe system SHALL leak.\n\n"
+                  "#### Scenario: leaks\n- **WHEN** it is used\n- **THEN** it behaves\n")
+    billing = (repo.root / "openspec/specs/billing/spec.md").read_text(encoding="utf-8")
+    _link_outside(repo.root / "openspec/specs/billing/spec.md", elsewhere / "billing.md",
+                  billing.replace("issue one invoice per month", f"issue one invoice per month to {SECRET}"))
+    archived = changes / "archive/2026-02-20-tune-notifications"
+    _link_outside(archived / "proposal.md", elsewhere / "proposal.md",
+                  f"# Change: Tune {SECRET}\n\n## Why\nBecause {SECRET} said so, and for a long enough reason.\n")
+    # a link that stays inside the repository is the repository's own text
+    (repo.root / "notes").mkdir()
+    (repo.root / "notes/design.md").write_text("## Context\nShared design notes, kept inside.\n", encoding="utf-8")
+    (changes / "add-webhooks/design.md").symlink_to(repo.root / "notes/design.md")
+
+    monkeypatch.setenv("SPECLEDGER_JOBS", jobs)
+    site = repo.build("--out", f"site-{jobs}")
+    for page in site.rglob("*"):
+        if page.is_file():
+            assert SECRET not in page.read_text(encoding="utf-8"), page
+    rework = (site / "changes/rework-notifications.html").read_text(encoding="utf-8")
+    assert "Not shown:</strong> <code>design.md</code>" in rework
+    webhooks = (site / "changes/add-webhooks.html").read_text(encoding="utf-8")
+    assert "openspec/changes/add-webhooks/specs/webhooks/spec.md" in webhooks.split("Not shown:")[1]
+    assert "Shared design notes, kept inside." in webhooks
+    spec = (site / "specs/billing.html").read_text(encoding="utf-8")
+    assert "Not shown:</strong> <code>openspec/specs/billing/spec.md</code>" in spec
+    assert "2026-02-20-tune-notifications" in (site / "changelog.html").read_text(encoding="utf-8")
+    notes = repo.run("docs", "changelog")
+    assert notes.exit_code == 0 and SECRET not in notes.stdout
+    assert "2026-02-20-tune-notifications" in notes.stdout

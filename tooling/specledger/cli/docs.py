@@ -83,7 +83,8 @@ def changelog() -> None:
     """Print the archived changes as Markdown release notes (newest first) on stdout."""
     from specledger.history import build_history
     from specledger.site.changelog import changelog_markdown
+    from specledger.site.shown import Shown
     from specledger.validate import Validator
 
     workspace = open_workspace()
-    click.echo(changelog_markdown(build_history(Validator(workspace))), nl=False)
+    click.echo(changelog_markdown(build_history(Validator(workspace)), Shown(workspace)), nl=False)

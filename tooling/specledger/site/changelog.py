@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from specledger.history import History
+from specledger.site.shown import Shown
 
 
 def _quoted(names: list[str]) -> str:
     return ", ".join(f"\u201c{name}\u201d" for name in names)
 
 
-def changelog_markdown(history: History) -> str:
-    """Markdown listing every archived change with its Why and what it did to which requirement."""
+def changelog_markdown(history: History, shown: Shown) -> str:
+    """Markdown listing every archived change with its Why and what it did to which requirement.
+
+    Like the site, it shows nothing read from a file ``shown`` refuses (one that resolves outside
+    the workspace): such a change is listed by its folder name, without its Why or those events.
+    """
     lines = ["# Changelog", ""]
     if not history.archived:
         lines += ["Nothing archived yet.", ""]
+    root = shown.workspace.root
     for item in reversed(history.archived):
-        lines += [f"## {item.date or 'undated'}: {item.title}", "", f"Archived as `{item.folder}`.", ""]
-        if item.why:
-            lines += [item.why.strip(), ""]
+        title, why = (item.title, item.why) if shown(item.path / "proposal.md") else (item.folder, None)
+        lines += [f"## {item.date or 'undated'}: {title}", "", f"Archived as `{item.folder}`.", ""]
+        if why:
+            lines += [why.strip(), ""]
         by_spec: dict[str, dict[str, list[str]]] = {}
         for event in item.events:
+            if not shown(root / event.path):
+                continue
             bucket = by_spec.setdefault(event.spec_id, {})
             label = f"{event.old_name} \u2192 {event.name}" if event.kind == "RENAMED" else event.name
             bucket.setdefault(event.kind, []).append(label)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from specledger.parse.proposal import read_proposal
 from specledger.parse.spec import read_spec
 from specledger.parse.tasks import TASKS_FILE, read_tasks
 from specledger.site.redline import Redline, redline
+from specledger.site.shown import Shown
 from specledger.validate import DeltaFile, PlanUse, Validator
 from specledger.workspace import Workspace
 
@@ -46,6 +47,7 @@ class ChangeTexts:
     why: str | None
     done: int
     total: int
+    withheld: list[str] = field(default_factory=list)  # files not shown: they resolve outside the workspace
 
 
 @dataclass
@@ -56,6 +58,7 @@ class SpecInfo:
     doc: Document | None
     blocks: list[Block]
     findings: list[Finding]
+    withheld: bool = False  # the spec file resolves outside the workspace: its text is not shown
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,19 @@ def _read(path: Path) -> Document | None:
         return None  # the validator's report already carries a file-unreadable finding
 
 
-def change_texts(folder: Path, name: str, kept: Callable[[Path], Document | None] | None = None) -> ChangeTexts:
-    """Proposal, design and tasks of a change folder (open or archived), read for display.
+def change_texts(folder: Path, name: str, shown: Shown,
+                 kept: Callable[[Path], Document | None] | None = None) -> ChangeTexts:
+    """Proposal, design and tasks of a change folder (open or archived), read for display; a file
+    ``shown`` refuses is left out (and named in ``withheld``).
 
     ``kept`` gives a file as the validator already read it, when it did (``Validator.kept_doc``).
     """
+    withheld: list[str] = []
 
     def read(path: Path) -> Document | None:
+        if not shown(path):
+            withheld.append(path.name)
+            return None
         doc = kept(path) if kept is not None else None
         return doc if doc is not None else _read(path)
 
@@ -173,7 +182,7 @@ def change_texts(folder: Path, name: str, kept: Callable[[Path], Document | None
         done, total = parsed.done, parsed.total
     return ChangeTexts(
         proposal.text if proposal else None, design.text if design else None, tasks.text if tasks else None,
-        title, why, done, total,
+        title, why, done, total, withheld,
     )
 
 
@@ -185,35 +194,45 @@ class _SpecRead:
     title: str
     doc: Document | None
     blocks: list[Block]
+    withheld: bool = False
 
 
-def _read_spec(validator: Validator, spec_id: str) -> _SpecRead:
+def _read_spec(validator: Validator, spec_id: str, shown: Shown) -> _SpecRead:
     ws = validator.ws
     path = ws.spec_path(spec_id)
+    if not shown(path):
+        return _SpecRead(ws.rel(path), spec_id, None, [], withheld=True)
     doc = main_doc_or_none(validator, spec_id)
     if doc is None:
         return _SpecRead(ws.rel(path), spec_id, None, [])
     return _SpecRead(ws.rel(path), read_spec(spec_id, path, doc).title, doc, spec_blocks(doc))
 
 
-def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _SpecRead]) -> None:
+def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _SpecRead], shown: Shown) -> None:
     for spec_id in spec_ids:
-        into[spec_id] = _read_spec(validator, spec_id)
+        into[spec_id] = _read_spec(validator, spec_id, shown)
 
 
-def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePlan | str) -> ChangeParts:
+def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePlan | str, shown: Shown) -> ChangeParts:
     """A change's texts, deltas and redlines (one per spec its archive plan touches, in plan order).
 
     Called where the change was validated (see ``Validator.bulk``'s ``use_plan``): its deltas and
     the main specs come from ``validator``, as it read them to validate.
     """
-    texts = change_texts(folder, name, partial(validator.kept_doc, name))
+    texts = change_texts(folder, name, shown, partial(validator.kept_doc, name))
     deltas, _ = validator.delta_files(name)
     redlines = []
     if not isinstance(plan, str):
-        by_spec = {d.id: d.delta for d in deltas}
+        by_spec = {d.id: d for d in deltas}
         for update in plan.specs:
-            redlines.append(redline(update, by_spec.get(update.spec_id), main_doc_or_none(validator, update.spec_id)))
+            delta_file = by_spec.get(update.spec_id)
+            # a redline shows the spec's text and the delta's: both must be the repository's own
+            hidden = [p for p in (update.path, delta_file.path if delta_file else None) if p and not shown(p)]
+            if hidden:
+                texts.withheld.extend(validator.ws.rel(p) for p in hidden)
+                continue
+            redlines.append(redline(update, delta_file.delta if delta_file else None,
+                                    main_doc_or_none(validator, update.spec_id)))
     return ChangeParts(texts, deltas, redlines)
 
 
@@ -283,7 +302,8 @@ def collect(workspace: Workspace, make_page: PlanUse, meanwhile: Iterable[Callab
     read: dict[str, _SpecRead] = {}
     history: list[History] = []
     steps = [*meanwhile, lambda: history.append(build_history(validator))]
-    steps += [partial(_read_specs, validator, spec_ids[i:i + SPECS_PER_STEP], read)
+    shown = Shown(workspace)
+    steps += [partial(_read_specs, validator, spec_ids[i:i + SPECS_PER_STEP], read, shown)
               for i in range(0, len(spec_ids), SPECS_PER_STEP)]
     pauses = _Meanwhile(steps)
     reports = validator.bulk(changes=True, specs=True, use_plan=make_page, progress=pauses)
@@ -292,7 +312,8 @@ def collect(workspace: Workspace, make_page: PlanUse, meanwhile: Iterable[Callab
     specs = []
     for spec_id in spec_ids:
         got = read[spec_id]
-        specs.append(SpecInfo(spec_id, got.rel, got.title, got.doc, got.blocks, by_key[("spec", spec_id)].findings))
+        specs.append(SpecInfo(spec_id, got.rel, got.title, got.doc, got.blocks, by_key[("spec", spec_id)].findings,
+                              got.withheld))
     changes = []
     for name in workspace.change_names():
         folder = workspace.change_dir(name)
@@ -302,5 +323,6 @@ def collect(workspace: Workspace, make_page: PlanUse, meanwhile: Iterable[Callab
     return SiteData(workspace, validator, specs, changes, history[0])
 
 
-__all__ = ["ChangeFacts", "ChangePage", "ChangeParts", "ChangeTexts", "OpenChange", "PlanSummary", "SiteData",
-           "SpecInfo", "change_facts", "change_parts", "change_texts", "collect", "main_doc_or_none", "spec_blocks"]
+__all__ = ["ChangeFacts", "ChangePage", "ChangeParts", "ChangeTexts", "OpenChange", "PlanSummary", "Shown",
+           "SiteData", "SpecInfo", "change_facts", "change_parts", "change_texts", "collect", "main_doc_or_none",
+           "spec_blocks"]

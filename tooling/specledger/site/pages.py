@@ -18,7 +18,7 @@ from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
 from specledger.model import Block
 from specledger.parse.blocks import split_requirements
-from specledger.site.collect import ChangeParts, PlanSummary, SiteData, SpecInfo, change_texts
+from specledger.site.collect import ChangeParts, PlanSummary, Shown, SiteData, SpecInfo, change_texts
 from specledger.site.markup import (
     Anchors,
     blocks_html,
@@ -126,6 +126,7 @@ class Site(Links):
 
     def __init__(self, data: SiteData) -> None:
         self.data = data
+        self.shown = Shown(data.workspace)
         self.specs = {s.id: s for s in data.specs}
         # (a bound method of a dict of its own, not a function of self: a reference cycle would
         # leave the whole site's data to the cycle collector, at exit)
@@ -152,6 +153,17 @@ class Site(Links):
     @property
     def history(self) -> History:
         return self.data.history
+
+    def archived_title(self, item: ArchivedChange) -> tuple[str, str | None]:
+        """An archived change's title and Why, as its proposal gives them when the site may show
+        that file (else its folder name, and no Why)."""
+        if self.shown(item.path / "proposal.md"):
+            return item.title, item.why
+        return item.folder, None
+
+    def event_shown(self, event: Event) -> bool:
+        """Whether the delta file that records ``event`` is one the site may show."""
+        return self.shown(self.data.workspace.root / event.path)
 
     def current_href(self, page: str, event: Event) -> str | None:
         """Where the requirement an event is about lives today, if it still does."""
@@ -186,7 +198,7 @@ def index_context(site: Site) -> dict[str, Any]:
             "status": status_of(change.errors, change.warnings),
             "touched": [{"id": s, "href": site.spec_href(page, s)} for s in facts.touched],
         })
-    archived = [{"folder": a.folder, "title": a.title, "date": a.date or "undated",
+    archived = [{"folder": a.folder, "title": site.archived_title(a)[0], "date": a.date or "undated",
                  "href": href(page, archive_page(a.folder)),
                  "touched": [{"id": s, "href": site.spec_href(page, s)} for s in sorted({d.id for d in a.deltas})]}
                 for a in reversed(site.history.archived)]
@@ -224,20 +236,23 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     requirements = []
     for index, block in enumerate(spec.blocks):
         lineage = site.history.of(spec.id, block.name)
-        events = [_event_data(site, page, e) for e in lineage.events] if lineage else []
+        events = [_event_data(site, page, e) for e in lineage.events if site.event_shown(e)] if lineage else []
         pending = [{"change": c, "href": href(page, change_page(c)), "kind": k.lower(), "label": k, "detail": d}
                    for c, k, d in site.pending.get((spec.id, block.name), []) if k != "ADDED"]
         requirements.append({"name": block.name, "anchor": block_anchors[index],
                              "body": rendered.bodies[index], "history": events, "pending": pending})
     removed = []
     for lineage in site.history.removed_from(spec.id):
-        removed.append({"name": lineage.name, "history": [_event_data(site, page, e) for e in lineage.events]})
+        shown_events = [_event_data(site, page, e) for e in lineage.events if site.event_shown(e)]
+        if shown_events:  # (a requirement known only from a file the site does not show is left out)
+            removed.append({"name": lineage.name, "history": shown_events})
     proposed = []
     for name, added in site.deltas_for.get(spec.id, []):
         proposed.append({"change": name, "href": href(page, change_page(name)),
                          "redline": href(page, change_page(name), site.redline_anchor.get((name, spec.id), "redlines")),
                          "added": added})
-    return {**site.common(page, spec.title), "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel},
+    return {**site.common(page, spec.title),
+            "spec": {"id": spec.id, "title": spec.title, "rel": spec.rel, "withheld": spec.withheld},
             "head": rendered.head, "preamble": rendered.preamble, "tail": rendered.tail,
             "requirements": requirements, "removed": removed,
             "proposed": proposed, "findings": findings_data(spec.findings)}
@@ -273,12 +288,13 @@ def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: 
                        "date": None, "done": texts.done, "total": texts.total},
             "status_html": status, "findings_html": findings,
             "proposal": _md(texts.proposal), "design": _md(texts.design), "tasks": _md(texts.tasks),
+            "withheld": texts.withheld,
             "plan_problem": plan.problem, "skip_specs": plan.skip_specs, "redlines": redlines, "recorded": []}
 
 
 def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
     page = archive_page(item.folder)
-    texts = change_texts(item.path, item.change)
+    texts = change_texts(item.path, item.change, site.shown)
     previous = {(e.name, e.line, e.path): e.before for e in item.events if e.kind == "MODIFIED"}
     recorded = []
     anchors = Anchors()
@@ -286,6 +302,9 @@ def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
         if delta_file.delta is None:
             continue
         rel = site.data.workspace.rel(delta_file.path)
+        if not site.shown(delta_file.path):
+            texts.withheld.append(rel)
+            continue
         known = {(name, line): text for (name, line, path), text in previous.items() if path == rel}
         entries = []
         for entry in recorded_entries(delta_file.delta, known):
@@ -299,6 +318,7 @@ def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
                        "archived": True, "date": item.date or "undated", "done": texts.done, "total": texts.total},
             "status_html": Markup(""), "findings_html": findings_html(findings_data(item.findings)),
             "proposal": _md(texts.proposal), "design": _md(texts.design), "tasks": _md(texts.tasks),
+            "withheld": texts.withheld,
             "plan_problem": None, "skip_specs": False, "redlines": [], "recorded": recorded}
 
 
@@ -308,11 +328,14 @@ def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
     for item in reversed(site.history.archived):
         specs: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for event in item.events:
+            if not site.event_shown(event):
+                continue
             bucket = specs.setdefault(event.spec_id, {"added": [], "modified": [], "renamed": [], "removed": []})
             bucket[event.kind.lower()].append({"name": event.name, "old_name": event.old_name,
                                                "href": site.current_href(page, event)})
-        out.append({"folder": item.folder, "title": item.title, "date": item.date or "undated",
-                    "href": href(page, archive_page(item.folder)), "why": _md(item.why), "why_text": item.why,
+        title, why = site.archived_title(item)
+        out.append({"folder": item.folder, "title": title, "date": item.date or "undated",
+                    "href": href(page, archive_page(item.folder)), "why": _md(why), "why_text": why,
                     "specs": [{"id": s, "href": site.spec_href(page, s), **specs[s]} for s in sorted(specs)]})
     return out
 

@@ -29,6 +29,7 @@ from specledger.site.collect import (
     ChangePage,
     OpenChange,
     PlanSummary,
+    Shown,
     SiteData,
     change_facts,
     change_parts,
@@ -77,13 +78,14 @@ class ChangePageMaker:
         self.status_slot = f"<!--specledger-status-{token}-->"
         self.findings_slot = f"<!--specledger-findings-{token}-->"
         self._links: Links | None = None  # made in each process that renders, from its validator
+        self._shown = Shown(workspace)
 
     def __call__(self, validator: Validator, name: str, _report: ItemReport, plan: ArchivePlan | str) -> ChangePage:
         if self._links is None:
             self._links = Links(self.workspace.root.name, self.workspace.spec_ids(),
                                 lambda spec_id: spec_blocks(main_doc_or_none(validator, spec_id)))
         folder = self.workspace.change_dir(name)
-        parts = change_parts(validator, name, folder, plan)
+        parts = change_parts(validator, name, folder, plan, self._shown)
         summary = PlanSummary.of(plan)
         context = change_context(self._links, name, self.workspace.rel(folder), parts, summary,
                                  Markup(self.status_slot), Markup(self.findings_slot))

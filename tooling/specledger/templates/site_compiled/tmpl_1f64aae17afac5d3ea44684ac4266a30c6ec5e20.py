@@ -58,6 +58,11 @@ def block_main(context, missing=missing):
     yield ' requirement'
     yield escape(('s' if (t_1((undefined(name='requirements') if l_0_requirements is missing else l_0_requirements)) != 1) else cond_expr_undefined("the inline if-expression on line 5 in 'spec.html.j2' evaluated to false and no else section was defined.")))
     yield '</p>\n'
+    if environment.getattr((undefined(name='spec') if l_0_spec is missing else l_0_spec), 'withheld'):
+        pass
+        yield '<p class="refusal"><strong>Not shown:</strong> <code>'
+        yield escape(environment.getattr((undefined(name='spec') if l_0_spec is missing else l_0_spec), 'rel'))
+        yield "</code> links to a file outside the repository, and the site shows only the repository's own files.</p>\n"
     if (undefined(name='findings') if l_0_findings is missing else l_0_findings):
         pass
         yield '<section id="findings">\n<h2>Findings</h2>\n'
@@ -179,4 +184,4 @@ def block_main(context, missing=missing):
         yield '</section>\n'
 
 blocks = {'main': block_main}
-debug_info = '1=13&2=16&3=27&4=51&5=53&6=61&9=64&12=66&16=70&17=74&22=97&23=100&27=103&28=106&30=110&31=115&32=117&33=121&34=125&36=147&37=149&39=153&46=161&47=164&49=166&52=169&54=174&55=176'
+debug_info = '1=13&2=16&3=27&4=51&5=53&6=61&7=64&9=66&12=69&15=71&19=75&20=79&25=102&26=105&30=108&31=111&33=115&34=120&35=122&36=126&37=130&39=152&40=154&42=158&49=166&50=169&52=171&55=174&57=179&58=181'

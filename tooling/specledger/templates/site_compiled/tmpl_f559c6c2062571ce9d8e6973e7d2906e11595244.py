@@ -34,16 +34,23 @@ def block_main(context, missing=missing):
     l_0_design = resolve('design')
     l_0_redlines = resolve('redlines')
     l_0_recorded = resolve('recorded')
+    l_0_withheld = resolve('withheld')
     l_0_proposal = resolve('proposal')
     l_0_tasks = resolve('tasks')
     l_0_findings_html = resolve('findings_html')
     l_0_plan_problem = resolve('plan_problem')
     l_0_skip_specs = resolve('skip_specs')
     try:
-        t_1 = environment.filters['upper']
+        t_1 = environment.filters['length']
     except KeyError:
         @internalcode
         def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'length' found.")
+    try:
+        t_2 = environment.filters['upper']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
             raise TemplateRuntimeError("No filter named 'upper' found.")
     pass
     yield '<h1>'
@@ -91,7 +98,25 @@ def block_main(context, missing=missing):
         yield escape(environment.getattr(l_1_r, 'spec_id'))
         yield '</a>'
     l_1_r = missing
-    yield '</nav>\n\n<section id="proposal">\n<h2>Proposal</h2>\n'
+    yield '</nav>\n\n'
+    if (undefined(name='withheld') if l_0_withheld is missing else l_0_withheld):
+        pass
+        yield '<p class="refusal"><strong>Not shown:</strong> '
+        l_1_loop = missing
+        for l_1_w, l_1_loop in LoopContext((undefined(name='withheld') if l_0_withheld is missing else l_0_withheld), undefined):
+            _loop_vars = {}
+            pass
+            yield '<code>'
+            yield escape(l_1_w)
+            yield '</code>'
+            if (not environment.getattr(l_1_loop, 'last')):
+                pass
+                yield ', '
+        l_1_loop = l_1_w = missing
+        yield '. '
+        yield escape(('It links' if (t_1((undefined(name='withheld') if l_0_withheld is missing else l_0_withheld)) == 1) else 'Each links'))
+        yield " to a file outside the repository, and the site shows only the repository's own files.</p>\n"
+    yield '<section id="proposal">\n<h2>Proposal</h2>\n'
     if (undefined(name='proposal') if l_0_proposal is missing else l_0_proposal):
         pass
         yield '<div class="md">'
@@ -204,7 +229,7 @@ def block_main(context, missing=missing):
                     yield '">\n<p class="block-label"><span class="kind kind-'
                     yield escape(environment.getattr(l_2_b, 'kind'))
                     yield '">'
-                    yield escape(t_1(environment.getattr(l_2_b, 'kind')))
+                    yield escape(t_2(environment.getattr(l_2_b, 'kind')))
                     yield '</span>'
                     if environment.getattr(l_2_b, 'link'):
                         pass
@@ -233,7 +258,7 @@ def block_main(context, missing=missing):
     else:
         pass
         yield '<section id="recorded">\n<h2>What it changed</h2>\n<p class="legend">The deltas as archived: <ins>added</ins>, <del>removed</del>; a modified requirement is marked against the text the archive recorded before it, when there is one.</p>\n'
-        t_2 = 1
+        t_3 = 1
         for l_1_r in (undefined(name='recorded') if l_0_recorded is missing else l_0_recorded):
             _loop_vars = {}
             pass
@@ -251,7 +276,7 @@ def block_main(context, missing=missing):
                 pass
                 yield escape(environment.getattr(l_1_r, 'spec_id'))
             yield '</h3>\n'
-            t_3 = 1
+            t_4 = 1
             for l_2_e in environment.getattr(l_1_r, 'entries'):
                 _loop_vars = {}
                 pass
@@ -262,7 +287,7 @@ def block_main(context, missing=missing):
                 yield '">\n<p class="block-label"><span class="kind kind-'
                 yield escape(environment.getattr(l_2_e, 'kind'))
                 yield '">'
-                yield escape(t_1(environment.getattr(l_2_e, 'kind')))
+                yield escape(t_2(environment.getattr(l_2_e, 'kind')))
                 yield '</span>'
                 if environment.getattr(l_2_e, 'link'):
                     pass
@@ -279,18 +304,18 @@ def block_main(context, missing=missing):
                     yield '\n'
                     yield escape(environment.getattr(l_2_e, 'body'))
                 yield '</pre>\n</div>\n'
-                t_3 = 0
+                t_4 = 0
             l_2_e = missing
-            if t_3:
+            if t_4:
                 pass
                 yield '<p class="muted">No requirement entries.</p>\n'
             yield '</section>\n'
-            t_2 = 0
+            t_3 = 0
         l_1_r = missing
-        if t_2:
+        if t_3:
             pass
             yield '<p class="muted">No delta specs.</p>\n'
         yield '</section>\n'
 
 blocks = {'main': block_main}
-debug_info = '1=13&2=16&3=24&4=50&5=52&9=72&11=76&12=85&17=95&22=104&25=113&28=116&34=119&35=122&38=124&41=127&42=130&43=132&48=138&49=142&50=144&51=167&52=170&53=172&54=175&56=177&57=180&58=183&59=185&60=192&61=194&64=199&65=205&66=215&67=217&71=220&72=223&73=225&74=228&83=237&84=241&85=243&86=255&87=259&88=263&89=276&91=280'
+debug_info = '1=13&2=16&3=24&4=57&5=59&9=79&11=83&12=92&15=102&16=106&20=120&25=129&28=138&31=141&37=144&38=147&41=149&44=152&45=155&46=157&51=163&52=167&53=169&54=192&55=195&56=197&57=200&59=202&60=205&61=208&62=210&63=217&64=219&67=224&68=230&69=240&70=242&74=245&75=248&76=250&77=253&86=262&87=266&88=268&89=280&90=284&91=288&92=301&94=305'
