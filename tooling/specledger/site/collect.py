@@ -323,6 +323,5 @@ def collect(workspace: Workspace, make_page: PlanUse, meanwhile: Iterable[Callab
     return SiteData(workspace, validator, specs, changes, history[0])
 
 
-__all__ = ["ChangeFacts", "ChangePage", "ChangeParts", "ChangeTexts", "OpenChange", "PlanSummary", "Shown",
-           "SiteData", "SpecInfo", "change_facts", "change_parts", "change_texts", "collect", "main_doc_or_none",
-           "spec_blocks"]
+__all__ = ["ChangeFacts", "ChangePage", "ChangeParts", "ChangeTexts", "OpenChange", "PlanSummary", "SiteData",
+           "SpecInfo", "change_facts", "change_parts", "change_texts", "collect", "main_doc_or_none", "spec_blocks"]

@@ -18,7 +18,7 @@ from specledger.findings import Finding, Level
 from specledger.history import ArchivedChange, Event, History, Lineage
 from specledger.model import Block
 from specledger.parse.blocks import split_requirements
-from specledger.site.collect import ChangeParts, PlanSummary, Shown, SiteData, SpecInfo, change_texts
+from specledger.site.collect import ChangeParts, PlanSummary, SiteData, SpecInfo, change_texts
 from specledger.site.markup import (
     Anchors,
     blocks_html,
@@ -28,6 +28,7 @@ from specledger.site.markup import (
     slug,
 )
 from specledger.site.redline import recorded_entries
+from specledger.site.shown import Shown
 from specledger.site.templating import STYLESHEET, findings_html
 
 

@@ -29,7 +29,6 @@ from specledger.site.collect import (
     ChangePage,
     OpenChange,
     PlanSummary,
-    Shown,
     SiteData,
     change_facts,
     change_parts,
@@ -50,6 +49,7 @@ from specledger.site.pages import (
     spec_page,
     status_of,
 )
+from specledger.site.shown import Shown
 from specledger.site.templating import STYLESHEET, findings_html, render, status_html, stylesheet, templates
 
 if TYPE_CHECKING:
