@@ -30,7 +30,7 @@ from specledger.parse.files import UnreadableFile, read_markdown
 from specledger.parse.proposal import read_proposal
 from specledger.parse.spec import read_spec
 from specledger.parse.tasks import TASKS_FILE, read_tasks
-from specledger.site.redline import Redline, redline
+from specledger.site.redline import Redline, Reuse, redline
 from specledger.site.shown import Shown
 from specledger.validate import DeltaFile, PlanUse, Validator
 from specledger.workspace import Workspace
@@ -213,11 +213,13 @@ def _read_specs(validator: Validator, spec_ids: list[str], into: dict[str, _Spec
         into[spec_id] = _read_spec(validator, spec_id, shown)
 
 
-def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePlan | str, shown: Shown) -> ChangeParts:
+def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePlan | str, shown: Shown,
+                 reuse: Reuse | None = None) -> ChangeParts:
     """A change's texts, deltas and redlines (one per spec its archive plan touches, in plan order).
 
     Called where the change was validated (see ``Validator.bulk``'s ``use_plan``): its deltas and
-    the main specs come from ``validator``, as it read them to validate.
+    the main specs come from ``validator``, as it read them to validate. ``reuse``: see
+    ``specledger.site.redline.Reuse``.
     """
     texts = change_texts(folder, name, shown, partial(validator.kept_doc, name))
     deltas, _ = validator.delta_files(name)
@@ -232,7 +234,7 @@ def change_parts(validator: Validator, name: str, folder: Path, plan: ArchivePla
                 texts.withheld.extend(validator.ws.rel(p) for p in hidden)
                 continue
             redlines.append(redline(update, delta_file.delta if delta_file else None,
-                                    main_doc_or_none(validator, update.spec_id)))
+                                    main_doc_or_none(validator, update.spec_id), reuse))
     return ChangeParts(texts, deltas, redlines)
 
 

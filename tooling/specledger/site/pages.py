@@ -27,7 +27,7 @@ from specledger.site.markup import (
     markdown_sections,
     slug,
 )
-from specledger.site.redline import recorded_entries
+from specledger.site.redline import Reuse, recorded_entries
 from specledger.site.shown import Shown
 from specledger.site.templating import STYLESHEET, findings_html
 
@@ -260,9 +260,10 @@ def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
 
 
 def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: PlanSummary,
-                   status: Markup, findings: Markup) -> dict[str, Any]:
+                   status: Markup, findings: Markup, reuse: Reuse | None = None) -> dict[str, Any]:
     """An open change's page (``rel``: its folder); ``status`` and ``findings`` are its status
-    badge and findings list, as HTML."""
+    badge and findings list, as HTML; ``reuse``: see ``specledger.site.redline.Reuse``."""
+    reuse = reuse or Reuse()
     page = change_page(name)
     spec_anchors = redline_anchors(plan.redline_specs)
     anchors = Anchors()
@@ -276,11 +277,10 @@ def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: 
             link = None
             if block.kind != "added":
                 link = links.requirement_href(page, red.spec_id, block.old_name or block.name)
-            blocks.append({"kind": block.kind, "name": block.name, "header": block.header, "body": block.body,
-                           "anchor": anchors.take(f"{spec_anchor}-r-{slug(block.name)}"), "link": link})
+            blocks.append(reuse.block_html(block, anchors.take(f"{spec_anchor}-r-{slug(block.name)}"), link))
         counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}
         redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": links.spec_href(page, red.spec_id),
-                         "action": red.action, "head": red.head, "tail": red.tail, "blocks": blocks,
+                         "action": red.action, "head": red.head, "tail": red.tail, "blocks": Markup("".join(blocks)),
                          "head_changed": red.head_changed, "tail_changed": red.tail_changed,
                          "counts": counts})
     texts = parts.texts

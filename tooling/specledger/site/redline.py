@@ -107,6 +107,57 @@ def _body(block: _Named) -> str:
     return "\n".join(lines[1:end]).strip("\n")
 
 
+class Reuse:
+    """What the redlines rendered in one process share: the unchanged requirements of main specs.
+
+    Most requirements of a spec that a change touches are left as they are, and a large
+    repository has many changes touching the same spec: an unchanged requirement is the same
+    text, escaped the same way, in redline after redline. Keyed by the main spec's own block
+    (which the validator keeps while it runs), held here so that its id is not reused.
+    """
+
+    def __init__(self) -> None:
+        self._bodies: dict[int, tuple[_Named, Markup]] = {}
+        self._html: dict[tuple[str, str, str | None, str], str] = {}
+
+    def unchanged_body(self, block: _Named) -> Markup:
+        kept = self._bodies.get(id(block))
+        if kept is None or kept[0] is not block:
+            kept = self._bodies[id(block)] = (block, escape(_body(block)))
+        return kept[1]
+
+    def block_html(self, block: RedlineBlock, anchor: str, link: str | None) -> str:
+        """``block_html``, kept for unchanged requirements."""
+        if block.kind != "unchanged":
+            return block_html(block, anchor, link)
+        key = (block.name, anchor, link, block.body)
+        html = self._html.get(key)
+        if html is None:
+            html = self._html[key] = block_html(block, anchor, link)
+        return html
+
+
+def block_html(block: RedlineBlock, anchor: str, link: str | None) -> str:
+    """One requirement of a redline, as the change page shows it (HTML).
+
+    ``anchor`` is its id on the page and ``link`` where its current text is, if anywhere: both
+    are made by ``specledger.site.pages`` of a slug and a percent-quoted path, which hold no
+    character HTML would read, so they are not escaped again. Made here rather than in the
+    page's template: a large site has thousands of blocks, and jinja2's work per expression (an
+    attribute lookup and an escape for each value) was most of the change pages' template time.
+    """
+    kind, header, body = block.kind, block.header, block.body
+    if kind == "unchanged":
+        current = f' \u00b7 <a href="{link}">current</a>' if link else ""
+        return (f'<details class="block block-unchanged" id="{anchor}" data-kind="unchanged">\n'
+                f"<summary>{escape(block.name)}{current}</summary>\n"
+                f'<pre class="src">{header}\n{body}</pre>\n</details>\n')
+    current = f' \u00b7 <a href="{link}">current text</a>' if link else ""
+    return (f'<div class="block block-{kind}" id="{anchor}" data-kind="{kind}">\n'
+            f'<p class="block-label"><span class="kind kind-{kind}">{kind.upper()}</span>{current}</p>\n'
+            f'<pre class="src">{header}\n{body}</pre>\n</div>\n')
+
+
 def _header(name: str) -> str:
     return f"### Requirement: {name}"
 
@@ -125,12 +176,15 @@ def _text_diff(old: str, new: str, *, created: bool, deleted: bool) -> Markup:
     return word_diff_html(old, new)
 
 
-def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = None) -> Redline:
+def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = None,
+            reuse: Reuse | None = None) -> Redline:
     """Line up ``update.old_text`` and ``update.new_text`` requirement by requirement.
 
     ``current`` is the main spec as the validator already parsed it; it is used for the old
-    side when its text is the plan's old text, so that text is not parsed twice.
+    side when its text is the plan's old text, so that text is not parsed twice. ``reuse``
+    keeps what redlines of one process have in common.
     """
+    reuse = reuse or Reuse()
     created = update.old_text is None
     deleted = update.new_text is None
     old, new = _side(update.old_text, current), _side(update.new_text, current)
@@ -156,16 +210,18 @@ def redline(update: SpecUpdate, delta: Delta | None, current: Document | None = 
                                        whole_html(_body(before), "del")))
             continue
         paired.add(id(after))
-        new_body = _body(after)
-        # most blocks of a spec a change touches are untouched: the same lines, so the same body
-        old_body = new_body if after.name == before.name and after.lines == before.lines else _body(before)
+        if after.lines == before.lines:  # most blocks of a spec a change touches are untouched
+            blocks.append(RedlineBlock("unchanged", after.name, None, _header_html(after.name),
+                                       reuse.unchanged_body(before)))
+            continue
+        new_body, old_body = _body(after), _body(before)
         if after.name != before.name:
             header = Markup(f"### Requirement: <del>{escape(before.name)}</del><ins>{escape(after.name)}</ins>")
             blocks.append(RedlineBlock("renamed", after.name, before.name, header, word_diff_html(old_body, new_body)))
         elif old_body != new_body:
             blocks.append(RedlineBlock("modified", after.name, None, _header_html(after.name),
                                        word_diff_html(old_body, new_body)))
-        else:
+        else:  # the same body, with other blank lines around it
             blocks.append(RedlineBlock("unchanged", after.name, None, _header_html(after.name), escape(new_body)))
     for after in new.blocks:
         if id(after) not in paired:
@@ -224,4 +280,4 @@ def recorded_entries(delta: Delta, previous: dict[tuple[str, int], str | None] |
     return entries
 
 
-__all__ = ["RecordedEntry", "Redline", "RedlineBlock", "recorded_entries", "redline"]
+__all__ = ["RecordedEntry", "Redline", "RedlineBlock", "Reuse", "block_html", "recorded_entries", "redline"]

@@ -49,6 +49,7 @@ from specledger.site.pages import (
     spec_page,
     status_of,
 )
+from specledger.site.redline import Reuse
 from specledger.site.shown import Shown
 from specledger.site.templating import STYLESHEET, findings_html, render, status_html, stylesheet, templates
 
@@ -79,16 +80,17 @@ class ChangePageMaker:
         self.findings_slot = f"<!--specledger-findings-{token}-->"
         self._links: Links | None = None  # made in each process that renders, from its validator
         self._shown = Shown(workspace)
+        self._reuse = Reuse()
 
     def __call__(self, validator: Validator, name: str, _report: ItemReport, plan: ArchivePlan | str) -> ChangePage:
         if self._links is None:
             self._links = Links(self.workspace.root.name, self.workspace.spec_ids(),
                                 lambda spec_id: spec_blocks(main_doc_or_none(validator, spec_id)))
         folder = self.workspace.change_dir(name)
-        parts = change_parts(validator, name, folder, plan, self._shown)
+        parts = change_parts(validator, name, folder, plan, self._shown, self._reuse)
         summary = PlanSummary.of(plan)
         context = change_context(self._links, name, self.workspace.rel(folder), parts, summary,
-                                 Markup(self.status_slot), Markup(self.findings_slot))
+                                 Markup(self.status_slot), Markup(self.findings_slot), self._reuse)
         return ChangePage(render("change.html.j2", context), change_facts(parts), summary)
 
     def fill_slots(self, change: OpenChange) -> bytes:

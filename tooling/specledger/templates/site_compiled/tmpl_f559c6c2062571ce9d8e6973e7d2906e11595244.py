@@ -199,49 +199,9 @@ def block_main(context, missing=missing):
                 yield '<details class="block block-unchanged"><summary>Title and Purpose (unchanged)</summary><pre class="src head">'
                 yield escape(environment.getattr(l_1_r, 'head'))
                 yield '</pre></details>\n'
-            for l_2_b in environment.getattr(l_1_r, 'blocks'):
-                _loop_vars = {}
+            if environment.getattr(l_1_r, 'blocks'):
                 pass
-                if (environment.getattr(l_2_b, 'kind') == 'unchanged'):
-                    pass
-                    yield '<details class="block block-unchanged" id="'
-                    yield escape(environment.getattr(l_2_b, 'anchor'))
-                    yield '" data-kind="unchanged">\n<summary>'
-                    yield escape(environment.getattr(l_2_b, 'name'))
-                    if environment.getattr(l_2_b, 'link'):
-                        pass
-                        yield ' · <a href="'
-                        yield escape(environment.getattr(l_2_b, 'link'))
-                        yield '">current</a>'
-                    yield '</summary>\n<pre class="src">'
-                    yield escape(environment.getattr(l_2_b, 'header'))
-                    yield '\n'
-                    yield escape(environment.getattr(l_2_b, 'body'))
-                    yield '</pre>\n</details>\n'
-                else:
-                    pass
-                    yield '<div class="block block-'
-                    yield escape(environment.getattr(l_2_b, 'kind'))
-                    yield '" id="'
-                    yield escape(environment.getattr(l_2_b, 'anchor'))
-                    yield '" data-kind="'
-                    yield escape(environment.getattr(l_2_b, 'kind'))
-                    yield '">\n<p class="block-label"><span class="kind kind-'
-                    yield escape(environment.getattr(l_2_b, 'kind'))
-                    yield '">'
-                    yield escape(t_2(environment.getattr(l_2_b, 'kind')))
-                    yield '</span>'
-                    if environment.getattr(l_2_b, 'link'):
-                        pass
-                        yield ' · <a href="'
-                        yield escape(environment.getattr(l_2_b, 'link'))
-                        yield '">current text</a>'
-                    yield '</p>\n<pre class="src">'
-                    yield escape(environment.getattr(l_2_b, 'header'))
-                    yield '\n'
-                    yield escape(environment.getattr(l_2_b, 'body'))
-                    yield '</pre>\n</div>\n'
-            l_2_b = missing
+                yield escape(environment.getattr(l_1_r, 'blocks'))
             if (environment.getattr(l_1_r, 'tail') and environment.getattr(l_1_r, 'tail_changed')):
                 pass
                 yield '<pre class="src tail">'
@@ -318,4 +278,4 @@ def block_main(context, missing=missing):
         yield '</section>\n'
 
 blocks = {'main': block_main}
-debug_info = '1=13&2=16&3=24&4=57&5=59&9=79&11=83&12=92&15=102&16=106&20=120&25=129&28=138&31=141&37=144&38=147&41=149&44=152&45=155&46=157&51=163&52=167&53=169&54=192&55=195&56=197&57=200&59=202&60=205&61=208&62=210&63=217&64=219&67=224&68=230&69=240&70=242&74=245&75=248&76=250&77=253&86=262&87=266&88=268&89=280&90=284&91=288&92=301&94=305'
+debug_info = '1=13&2=16&3=24&4=57&5=59&9=79&11=83&12=92&15=102&16=106&20=120&25=129&28=138&31=141&37=144&38=147&41=149&44=152&45=155&46=157&51=163&52=167&53=169&54=192&55=195&56=197&57=200&59=202&60=205&61=208&62=210&63=213&72=222&73=226&74=228&75=240&76=244&77=248&78=261&80=265'
