@@ -136,6 +136,29 @@ def test_symlinked_folder_loop_in_specs_is_not_followed(repo: Repo, good_files: 
     assert [s["id"] for s in json.loads(result.stdout)["specs"]] == ["notifications"]
 
 
+def test_a_linked_delta_folder_is_named_not_silently_skipped(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    """A folder under a change's specs/ that is a symbolic link is not followed (as OpenSpec does not
+    follow it), and the change says so: what it holds would never be merged."""
+    delta = good_files.pop(DELTA)
+    good_files["openspec/changes/add-webhooks/kept/notifications/spec.md"] = delta
+    root = repo(good_files)
+    linked = root / "openspec/changes/add-webhooks/specs/notifications"
+    linked.parent.mkdir(parents=True)
+    os.symlink("../kept/notifications", linked)
+    result = run("validate", "add-webhooks", "--json")
+    assert result.exit_code == 1
+    found = {i["code"]: i for i in issues(result)["change:add-webhooks"]}
+    assert found["delta-folder-linked"]["level"] == "WARNING"
+    assert found["delta-folder-linked"]["path"] == "openspec/changes/add-webhooks/specs/notifications"
+    assert "change-no-deltas" in found  # the warning explains the error, it does not replace it
+
+    (root / "openspec/changes/add-webhooks/specs/real").mkdir()
+    (root / "openspec/changes/add-webhooks/specs/real/spec.md").write_text(str(delta), encoding="utf-8")
+    result = run("validate", "add-webhooks", "--json")
+    codes = [i["code"] for i in issues(result)["change:add-webhooks"]]
+    assert "delta-folder-linked" in codes and "change-no-deltas" not in codes
+
+
 @pytest.mark.parametrize("name", ["proposal.md", "tasks.md", "design.md"])
 def test_empty_change_files(repo: Repo, good_files: dict[str, str | bytes], name: str) -> None:
     good_files[f"openspec/changes/add-webhooks/{name}"] = ""

@@ -125,7 +125,7 @@ class Validator:
     def _walk_deltas(self, folder: str, rel_parts: tuple[str, ...], files: list[DeltaFile],
                      findings: list[Finding]) -> None:
         """One folder of a change's ``specs/``, then its sub-folders, as ``os.walk`` would go:
-        names in code-point order, dot entries skipped, linked folders listed but not entered, an
+        names in code-point order, dot entries skipped, linked folders not entered (a warning), an
         unreadable folder skipped (a scandir walk: this runs for every change of a bulk run)."""
         from specledger.parse.delta import has_delta_header, read_delta
 
@@ -172,6 +172,14 @@ class Validator:
             inner = os.path.join(folder, name)
             if not os.path.islink(inner):
                 self._walk_deltas(inner, (*rel_parts, name), files, findings)
+                continue
+            # Not followed (a link may lead anywhere, even back up the tree), as OpenSpec does
+            # not either; but said, so that a delta nobody will merge is not a silent surprise.
+            findings.append(warning(
+                "delta-folder-linked",
+                "this folder is a symbolic link, which specledger does not follow: no delta spec in it "
+                "is validated and archive would not merge any; replace the link with a real folder",
+                self.ws.rel(Path(inner))))
 
     # -- items -----------------------------------------------------------------------------
     def spec(self, spec_id: str) -> ItemReport:
@@ -272,7 +280,7 @@ class Validator:
                                  "skip_specs or the spec files", meta_rel))
             elif operations == 0:
                 out.append(info("skip-specs", "skip_specs is set: this change declares no spec changes", meta_rel))
-        elif operations == 0 and not deltas and not placement:
+        elif operations == 0 and not deltas and not any(f.level is Level.ERROR for f in placement):
             out.append(error("change-no-deltas",
                              "the change has no delta: add specs/<capability>/spec.md with '## ADDED Requirements' "
                              "(or MODIFIED, REMOVED, RENAMED), or set 'skip_specs: true' in .openspec.yaml for a "
