@@ -74,6 +74,8 @@ def test_block_html_escapes_the_name_and_keeps_the_marks() -> None:
     assert 'id="r-a-b" data-kind="modified"' in html
     assert "### Requirement: a &#34;&lt;b&gt;&#34; &amp; b" in html
     assert "x <ins>y</ins>" in html and '<a href="../specs/s.html#r-a-b">current text</a>' in html
+    odd = block_html(block, 'r-"><script>', '../x.html#"><script>')  # (pages never pass such, but if)
+    assert "<script>" not in odd and 'id="r-&#34;&gt;&lt;script&gt;"' in odd
     unchanged = block_html(block._replace(kind="unchanged"), "r-a-b", None)
     assert "<summary>a &#34;&lt;b&gt;&#34; &amp; b</summary>" in unchanged and "<a " not in unchanged
 

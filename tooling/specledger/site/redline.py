@@ -140,13 +140,15 @@ class Reuse:
 def block_html(block: RedlineBlock, anchor: str, link: str | None) -> str:
     """One requirement of a redline, as the change page shows it (HTML).
 
-    ``anchor`` is its id on the page and ``link`` where its current text is, if anywhere: both
-    are made by ``specledger.site.pages`` of a slug and a percent-quoted path, which hold no
-    character HTML would read, so they are not escaped again. Made here rather than in the
-    page's template: a large site has thousands of blocks, and jinja2's work per expression (an
-    attribute lookup and an escape for each value) was most of the change pages' template time.
+    ``anchor`` is its id on the page and ``link`` where its current text is, if anywhere (both
+    escaped here too, though ``specledger.site.pages`` makes them of slugs and percent-quoted
+    paths). Made here rather than in the page's template: a large site has thousands of blocks,
+    and jinja2's work per expression (an attribute lookup and an escape for each value) was most
+    of the change pages' template time.
     """
     kind, header, body = block.kind, block.header, block.body
+    anchor = escape(anchor)
+    link = escape(link) if link else None
     if kind == "unchanged":
         current = f' \u00b7 <a href="{link}">current</a>' if link else ""
         return (f'<details class="block block-unchanged" id="{anchor}" data-kind="unchanged">\n'
