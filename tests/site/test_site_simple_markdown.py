@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from site_support import ARCHIVE_ONE, ARCHIVE_TWO, BILLING_SPEC, CURRENT_SPEC
-from specledger.site.markup import markdown_it_blocks
+from specledger.site.markup import markdown_blocks, markdown_it_blocks
 from specledger.site.simple_markdown import simple_blocks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +66,24 @@ def _same_as_markdown_it(text: str, shift: int = 0) -> bool:
 def test_what_the_site_writes_itself_is_what_markdown_it_writes(text: str, shift: int) -> None:
     _same_as_markdown_it(text, shift)
     _same_as_markdown_it(text + "\n", shift)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.one_of(documents, plain_documents), top=st.sampled_from([1, 3, 6]))
+@example(text="## Why\nBecause.\n\n#### Detail\nx", top=3)
+@example(text="> ## quoted\n\n### after", top=3)
+def test_headings_placed_at_a_level_are_the_same_whichever_writer(text: str, top: int) -> None:
+    """``top`` gives the document's highest heading that level, the others keeping their distance
+    below it (at most h6), in what the site writes itself as in what markdown-it writes."""
+    blocks = markdown_blocks(text, top=top)
+    assert blocks == markdown_it_blocks(text, top=top), text
+    # every heading counts, a quoted one too: the highest of them is the one placed at ``top``
+    written = [int(t.tag[1:]) for t in MarkdownIt("commonmark").enable("table").parse(text) if t.type == "heading_open"]
+    levels = [int(b.heading[1]) for b in markdown_it_blocks(text) if b.heading is not None]
+    placed = [int(b.heading[1]) for b in blocks if b.heading is not None]
+    if written:
+        assert placed == [max(1, min(6, level - min(written) + top)) for level in levels]
+        assert min(written) not in levels or min(placed) == top
 
 
 @pytest.mark.parametrize("text", [

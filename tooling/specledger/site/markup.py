@@ -72,21 +72,38 @@ def _mark_checkboxes(tokens: list[Token]) -> None:
 def _shift_headings(tokens: list[Token], shift: int) -> None:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1:]) + shift)}"
+            token.tag = f"h{max(1, min(6, int(token.tag[1:]) + shift))}"
 
 
-def markdown_blocks(text: str, *, shift: int = 0) -> list[Block]:
+def markdown_blocks(text: str, *, shift: int = 0, top: int | None = None) -> list[Block]:
     """``text`` (markdown) as its top-level blocks of HTML, with any raw HTML in it escaped.
 
     ``shift`` lowers every heading by that many levels, so a document's ``#`` title sits under
-    the page's own headings. A plain document is written by ``simple_blocks``, any other by
-    :func:`markdown_it_blocks`; the bytes are the same.
+    the page's own headings. ``top`` instead lowers (or raises) them so that the document's
+    highest heading becomes ``h<top>``, whatever level it was written at: a proposal that starts
+    at ``## Why`` then skips no level under the page's own ``h2``. A plain document is written by
+    ``simple_blocks``, any other by :func:`markdown_it_blocks`; the bytes are the same.
     """
-    simple = simple_blocks(text, shift)
-    return simple if simple is not None else markdown_it_blocks(text, shift=shift)
+    simple = simple_blocks(text, shift if top is None else 0)
+    if simple is None:
+        return markdown_it_blocks(text, shift=shift, top=top)
+    if top is not None:
+        levels = [int(block.heading[1]) for block in simple if block.heading is not None]
+        if levels and min(levels) != top:
+            simple = [_retagged(block, top - min(levels)) for block in simple]
+    return simple
 
 
-def markdown_it_blocks(text: str, *, shift: int = 0) -> list[Block]:
+def _retagged(block: Block, shift: int) -> Block:
+    """A heading block of ``simple_blocks`` (``<hN>...</hN>``) moved ``shift`` levels; others as they are."""
+    if block.heading is None:
+        return block
+    tag = f"h{max(1, min(6, int(block.heading[1]) + shift))}"
+    inner = block.html[len(block.heading) + 2 : -(len(block.heading) + 4)]  # between <hN> and </hN>\n
+    return Block(block.line, tag, f"<{tag}>{inner}</{tag}>\n")
+
+
+def markdown_it_blocks(text: str, *, shift: int = 0, top: int | None = None) -> list[Block]:
     """:func:`markdown_blocks` by markdown-it, whatever the document.
 
     Each top-level block is rendered on its own, which gives the bytes rendering the whole token
@@ -96,6 +113,9 @@ def markdown_it_blocks(text: str, *, shift: int = 0) -> list[Block]:
     parser = _parser_for(text)
     tokens = parser.parse(text)
     _mark_checkboxes(tokens)
+    if top is not None:
+        levels = [int(token.tag[1:]) for token in tokens if token.type == "heading_open"]
+        shift = top - min(levels) if levels else 0
     if shift:
         _shift_headings(tokens, shift)
     blocks: list[Block] = []
@@ -116,9 +136,9 @@ def _block(parser: MarkdownIt, tokens: list[Token]) -> Block:
     return Block(line, heading, parser.renderer.render(tokens, parser.options, {}))
 
 
-def markdown_html(text: str, *, shift: int = 0) -> Markup:
+def markdown_html(text: str, *, shift: int = 0, top: int | None = None) -> Markup:
     """``text`` (markdown) as HTML, with any raw HTML in it escaped (see :func:`markdown_blocks`)."""
-    return blocks_html(markdown_blocks(text, shift=shift))
+    return blocks_html(markdown_blocks(text, shift=shift, top=top))
 
 
 def markdown_sections(text: str, starts: list[int]) -> list[list[Block]]:

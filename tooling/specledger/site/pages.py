@@ -75,8 +75,9 @@ def status_of(errors: int, warnings: int) -> dict[str, str]:
     return {"css": "ok", "text": "valid"}
 
 
-def _md(text: str | None, shift: int = 2) -> Markup | None:
-    return markdown_html(text, shift=shift) if text else None
+def _md(text: str | None) -> Markup | None:
+    """A change's text under a page section's ``h2``: its highest heading becomes an ``h3``."""
+    return markdown_html(text, top=3) if text else None
 
 
 class Links:
@@ -279,10 +280,11 @@ def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: 
                 link = links.requirement_href(page, red.spec_id, block.old_name or block.name)
             blocks.append(reuse.block_html(block, anchors.take(f"{spec_anchor}-r-{slug(block.name)}"), link))
         counts = {k: red.count(k) for k in ("added", "modified", "removed", "renamed")}
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no requirement changed"
         redlines.append({"spec_id": red.spec_id, "anchor": spec_anchor, "href": links.spec_href(page, red.spec_id),
                          "action": red.action, "head": red.head, "tail": red.tail, "blocks": Markup("".join(blocks)),
                          "head_changed": red.head_changed, "tail_changed": red.tail_changed,
-                         "counts": counts})
+                         "counts": counts, "summary": summary})
     texts = parts.texts
     return {**links.common(page, texts.title),
             "change": {"name": name, "title": texts.title, "rel": rel, "archived": False,

@@ -47,12 +47,12 @@ def block_main(context, missing=missing):
     pass
     yield '<h1>'
     yield escape((undefined(name='site_name') if l_0_site_name is missing else l_0_site_name))
-    yield '</h1>\n<p class="filter-box" hidden><label for="filter">Filter</label> <input id="filter" type="search" placeholder="name, title or capability"></p>\n\n<section id="specs">\n<h2>Capabilities ('
+    yield '</h1>\n<p class="filter-box" hidden><label for="filter">Filter</label> <input id="filter" type="search" placeholder="name, title or capability"> <output id="filter-status" for="filter" aria-live="polite"></output></p>\n\n<section id="specs">\n<h2>Capabilities ('
     yield escape(t_1((undefined(name='specs') if l_0_specs is missing else l_0_specs)))
     yield ')</h2>\n'
     if (undefined(name='specs') if l_0_specs is missing else l_0_specs):
         pass
-        yield '<table class="listing">\n<thead><tr><th>Capability</th><th>Title</th><th class="num">Requirements</th><th>Validation</th></tr></thead>\n<tbody>\n'
+        yield '<div class="scroll"><table class="listing">\n<thead><tr><th>Capability</th><th>Title</th><th class="num">Requirements</th><th>Validation</th></tr></thead>\n<tbody>\n'
         for l_1_s in (undefined(name='specs') if l_0_specs is missing else l_0_specs):
             l_1_status = resolve('status')
             _loop_vars = {}
@@ -73,7 +73,7 @@ def block_main(context, missing=missing):
             yield escape(context.call((undefined(name='status') if l_1_status is missing else l_1_status), environment.getattr(l_1_s, 'status'), _loop_vars=_loop_vars))
             yield '</td></tr>\n'
         l_1_s = l_1_status = missing
-        yield '</tbody>\n</table>\n'
+        yield '</tbody>\n</table></div>\n'
     else:
         pass
         yield '<p class="muted">No specs yet.</p>\n'
@@ -82,7 +82,7 @@ def block_main(context, missing=missing):
     yield ')</h2>\n'
     if (undefined(name='changes') if l_0_changes is missing else l_0_changes):
         pass
-        yield '<table class="listing">\n<thead><tr><th>Change</th><th>Tasks</th><th>Validation</th><th>Touches</th></tr></thead>\n<tbody>\n'
+        yield '<div class="scroll"><table class="listing">\n<thead><tr><th>Change</th><th>Tasks</th><th>Validation</th><th>Touches</th></tr></thead>\n<tbody>\n'
         for l_1_c in (undefined(name='changes') if l_0_changes is missing else l_0_changes):
             l_1_progress = resolve('progress')
             l_1_status = resolve('status')
@@ -113,7 +113,7 @@ def block_main(context, missing=missing):
             yield escape(context.call((undefined(name='spec_links') if l_1_spec_links is missing else l_1_spec_links), environment.getattr(l_1_c, 'touched'), _loop_vars=_loop_vars))
             yield '</td></tr>\n'
         l_1_c = l_1_progress = l_1_status = l_1_spec_links = missing
-        yield '</tbody>\n</table>\n'
+        yield '</tbody>\n</table></div>\n'
     else:
         pass
         yield '<p class="muted">No open changes.</p>\n'
@@ -122,7 +122,7 @@ def block_main(context, missing=missing):
     yield ')</h2>\n'
     if (undefined(name='archived') if l_0_archived is missing else l_0_archived):
         pass
-        yield '<table class="listing">\n<thead><tr><th>Date</th><th>Change</th><th>Touched</th></tr></thead>\n<tbody>\n'
+        yield '<div class="scroll"><table class="listing">\n<thead><tr><th>Date</th><th>Change</th><th>Touched</th></tr></thead>\n<tbody>\n'
         for l_1_a in (undefined(name='archived') if l_0_archived is missing else l_0_archived):
             l_1_spec_links = resolve('spec_links')
             _loop_vars = {}
@@ -149,11 +149,11 @@ def block_main(context, missing=missing):
             yield escape(context.call((undefined(name='spec_links') if l_1_spec_links is missing else l_1_spec_links), environment.getattr(l_1_a, 'touched'), _loop_vars=_loop_vars))
             yield '</td></tr>\n'
         l_1_a = l_1_spec_links = missing
-        yield '</tbody>\n</table>\n'
+        yield '</tbody>\n</table></div>\n'
     else:
         pass
         yield '<p class="muted">Nothing archived yet.</p>\n'
-    yield '</section>\n<script>\n// The only script of the site: a filter over the tables above. Without it every row shows.\n(function () {\n  var box = document.querySelector(".filter-box");\n  var input = document.getElementById("filter");\n  if (!box || !input) { return; }\n  box.hidden = false;\n  var rows = document.querySelectorAll("tr.filterable");\n  input.addEventListener("input", function () {\n    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);\n    rows.forEach(function (row) {\n      var text = (row.getAttribute("data-filter") || "").toLowerCase();\n      row.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });\n    });\n  });\n})();\n</script>\n'
+    yield '</section>\n<script>\n// The only script of the site: a filter over the tables above. Without it every row shows.\n(function () {\n  var box = document.querySelector(".filter-box");\n  var input = document.getElementById("filter");\n  var status = document.getElementById("filter-status");\n  if (!box || !input) { return; }\n  box.hidden = false;\n  var rows = document.querySelectorAll("tr.filterable");\n  function apply() {\n    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);\n    var shown = 0;\n    rows.forEach(function (row) {\n      var text = (row.getAttribute("data-filter") || "").toLowerCase();\n      row.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });\n      if (!row.hidden) { shown += 1; }\n    });\n    if (status) {\n      status.textContent = words.length ? (shown ? shown + " of " + rows.length + " rows match" : "nothing matches") : "";\n    }\n  }\n  input.addEventListener("input", apply);\n  // a browser may restore the typed text when the reader comes back to the page: filter again\n  window.addEventListener("pageshow", apply);\n  apply();\n})();\n</script>\n'
 
 blocks = {'main': block_main}
 debug_info = '1=13&2=16&3=30&4=49&8=51&9=53&13=56&14=61&24=81&25=83&29=86&30=93&40=121&41=123&45=126&46=131'

@@ -180,14 +180,8 @@ def block_main(context, missing=missing):
             yield escape(environment.getattr(l_1_r, 'action'))
             yield '">'
             yield escape(environment.getattr(l_1_r, 'action'))
-            yield '</span> <span class="counts">+'
-            yield escape(environment.getattr(environment.getattr(l_1_r, 'counts'), 'added'))
-            yield ' ~'
-            yield escape(environment.getattr(environment.getattr(l_1_r, 'counts'), 'modified'))
-            yield ' &minus;'
-            yield escape(environment.getattr(environment.getattr(l_1_r, 'counts'), 'removed'))
-            yield ' &rarr;'
-            yield escape(environment.getattr(environment.getattr(l_1_r, 'counts'), 'renamed'))
+            yield '</span> <span class="counts">'
+            yield escape(environment.getattr(l_1_r, 'summary'))
             yield '</span></h3>\n'
             if (environment.getattr(l_1_r, 'head') and environment.getattr(l_1_r, 'head_changed')):
                 pass
@@ -278,4 +272,4 @@ def block_main(context, missing=missing):
         yield '</section>\n'
 
 blocks = {'main': block_main}
-debug_info = '1=13&2=16&3=24&4=57&5=59&9=79&11=83&12=92&15=102&16=106&20=120&25=129&28=138&31=141&37=144&38=147&41=149&44=152&45=155&46=157&51=163&52=167&53=169&54=192&55=195&56=197&57=200&60=202&61=205&62=208&63=210&64=213&73=222&74=226&75=228&76=240&77=244&78=248&79=261&81=265'
+debug_info = '1=13&2=16&3=24&4=57&5=59&9=79&11=83&12=92&15=102&16=106&20=120&25=129&28=138&31=141&37=144&38=147&41=149&44=152&45=155&46=157&51=163&52=167&53=169&54=186&55=189&56=191&57=194&60=196&61=199&62=202&63=204&64=207&73=216&74=220&75=222&76=234&77=238&78=242&79=255&81=259'
