@@ -233,3 +233,15 @@ def test_spec_that_is_a_link_leaving_the_workspace_is_refused(
     assert f"pyproject.toml:{line}: generate spec resolves to {(outside / 'spec.md').resolve()}" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("output", [".git/hooks/pre-commit", "sub/.git/config", ".GIT/hooks/post-checkout"])
+def test_output_inside_a_git_folder_is_refused(project: Project, outside: Path, output: str) -> None:
+    """A configuration from a repository one did not write may name any output: one in a .git
+    folder would put a hook there, which git runs. Nothing is written, whatever the spelling."""
+    (project.root / output).parent.mkdir(parents=True)
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(
+        'output = "docs/bugsink-setup.md"', f'output = "{output}"'), encoding="utf-8")
+    result = _refused(project, outside)
+    assert "inside a .git folder" in result.stderr

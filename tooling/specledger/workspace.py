@@ -21,6 +21,7 @@ from specledger.errors import SpecledgerError, WorkspaceError
 ARCHIVE_DIRNAME = "archive"
 BASELINE_NAME = ".spec-baseline.json"  # at the root; see specledger.baseline
 MAX_CONFIG_PATH = 1024  # bytes; longer configured folders are refused before any system call
+_GIT_PART = os.sep + ".git"  # (a quick test before splitting a path into its parts)
 
 
 class UnsafePathError(SpecledgerError):
@@ -128,8 +129,17 @@ class Workspace:
                 "specledger never writes outside the workspace",
                 path=self.rel(path),
                 code="path_outside_workspace",
-                hint="replace the symbolic link on the way with a real folder or file",
+                hint="replace the symbolic link on the way with a real folder or file" if real != absolute else None,
             )
+        if _GIT_PART in real.casefold():
+            below = real[len(root):].casefold().split(os.sep)
+            if ".git" in below:
+                raise UnsafePathError(
+                    f"{what} resolves to {real}, inside a .git folder; specledger never writes into "
+                    "version control's own files (a hook placed there would run code)",
+                    path=self.rel(path),
+                    code="path_inside_git",
+                )
         return real
 
     def _realpath(self, absolute: str, known_dirs: set[str] | None = None) -> str:

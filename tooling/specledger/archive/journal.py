@@ -429,6 +429,76 @@ def roll_back(workspace: Workspace, journal: Journal) -> None:
     remove_journal(workspace)
 
 
+def check_shape(workspace: Workspace, journal: Journal) -> None:
+    """Refuse a journal that names a path no archive of ``journal.change`` would touch.
+
+    A journal is a file in the repository, so it can be committed, copied or planted, and every
+    command acts on one it finds. Confinement alone would let a planted journal move any file of
+    the checkout (into ``.git/hooks``, say); this check holds it to the shape ``build_journal``
+    gives: the change folder moved to its dated name in the archive folder, spec files (or the
+    configured generated files) written or retired beside their staged and backup copies, and
+    new folders only on the way to those. Such a journal can do nothing that the repository's
+    own content could not do already.
+    """
+    from specledger.archive.targets import ARCHIVE_DIRNAME, check_change_name, has_date_prefix
+
+    def refuse(why: str) -> SpecledgerError:
+        return SpecledgerError(
+            f"the archive journal {why}, which no archive of a change does; it was not acted on",
+            path=journal_path(workspace), code="archive_journal_damaged",
+            hint="if no archive was interrupted here, delete this file; otherwise: " + RESOLVE_BY_HAND)
+
+    change = journal.change
+    try:
+        check_change_name(change)
+    except SpecledgerError as err:
+        raise refuse(f"names the change {change[:80]!r}, not a change folder name") from err
+    rel = workspace.rel
+    if journal.move_src != rel(workspace.changes_dir / change):
+        raise refuse(f"moves {journal.move_src[:200]!r} instead of the change folder")
+    dated = journal.move_dst.rpartition("/")[2]
+    if (journal.move_dst != rel(workspace.archive_dir / dated) or dated == ARCHIVE_DIRNAME
+            or not (dated == change if has_date_prefix(change) else
+                    has_date_prefix(dated) and dated[11:] == change)):
+        raise refuse(f"moves the change to {journal.move_dst[:200]!r}, not to its dated folder in the archive")
+    if journal.prune_stop not in ("", rel(workspace.specs_dir)):
+        raise refuse(f"prunes folders up to {journal.prune_stop[:200]!r}, not the specs folder")
+    specs = rel(workspace.specs_dir) + "/"
+
+    def spec_file(target: str) -> bool:
+        return target.startswith(specs) and target.endswith("/spec.md") and len(target) > len(specs) + len("/spec.md")
+
+    outputs: set[str] = set()
+    if any(not spec_file(op.target) for op in journal.writes):
+        outputs = _generated_outputs(workspace)
+    for op in journal.writes:
+        target = workspace.root / op.target
+        if not (spec_file(op.target) or op.target in outputs):
+            raise refuse(f"writes {op.target[:200]!r}, neither a spec nor a generated file")
+        if op.temp != rel(temp_path(target)) or op.backup not in (None, rel(backup_path(target))):
+            raise refuse(f"stages or backs up {op.target[:200]!r} under other names than archive's")
+    for dop in journal.deletes:
+        if not spec_file(dop.target) or dop.backup != rel(backup_path(workspace.root / dop.target)):
+            raise refuse(f"retires {dop.target[:200]!r}, not a spec with archive's backup beside it")
+    on_the_way = {str(folder) for rel_path in (journal.move_dst, *(op.target for op in journal.writes))
+                  for folder in Path(rel_path).parents}
+    for folder in journal.dirs:
+        if folder not in on_the_way or folder == ".":
+            raise refuse(f"creates the folder {folder[:200]!r}, which is on the way to nothing it writes")
+
+
+def _generated_outputs(workspace: Workspace) -> set[str]:
+    """The files ``spec generate`` writes, as the configuration names them (none when it is broken)."""
+    if not workspace.config.get("generate"):
+        return set()
+    from specledger.generate.targets import load_targets
+
+    try:
+        return {workspace.rel(workspace.root / target.output) for target in load_targets(workspace)}
+    except SpecledgerError:
+        return set()
+
+
 def settle(workspace: Workspace, journal: Journal) -> str:
     """Roll ``journal`` forward or back according to its state; return what was done, in words."""
     if journal.state == "committed":
@@ -482,6 +552,7 @@ def recover_locked(workspace: Workspace) -> Iterator[str]:
                 hint="if no archive is interrupted here, delete this file (and keep "
                 f"'{JOURNAL_NAME}*' in .gitignore); otherwise: " + RESOLVE_BY_HAND,
             )
+        check_shape(workspace, journal)
         yield settle(workspace, journal)
     except OSError as err:
         raise SpecledgerError(
@@ -502,6 +573,7 @@ __all__ = [
     "Journal",
     "WriteOp",
     "backup_path",
+    "check_shape",
     "execute",
     "finalize",
     "fsync_dir",
