@@ -440,7 +440,8 @@ def check_shape(workspace: Workspace, journal: Journal) -> None:
     new folders only on the way to those. Such a journal can do nothing that the repository's
     own content could not do already.
     """
-    from specledger.archive.targets import ARCHIVE_DIRNAME, check_change_name, has_date_prefix
+    from specledger.archive.targets import check_change_name, has_date_prefix
+    from specledger.workspace import ARCHIVE_DIRNAME
 
     def refuse(why: str) -> SpecledgerError:
         return SpecledgerError(
