@@ -179,16 +179,29 @@ def slug(text: str) -> str:
 
 
 class Anchors:
-    """Unique ids within one page: the first ``x`` is ``x``, the next ``x-2``, and so on."""
+    """Unique ids within one page: the first ``x`` is ``x``, the next ``x-2``, and so on.
+
+    An id already taken (a literal ``x-2`` earlier on the page, say) is skipped.
+    """
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        # wanted -> the first suffix not yet tried for it: every ``wanted-k`` below it is taken,
+        # so counting up from 2 again for each duplicate (quadratic in the number of duplicates
+        # of one name) is never needed. A taken id ``x-k`` is passed over at most once, for the
+        # one ``x`` it is a suffix of, so taking n ids costs O(n) in all.
+        self._next: dict[str, int] = {}
 
     def take(self, wanted: str) -> str:
-        candidate, number = wanted, 1
+        if wanted not in self._used:
+            self._used.add(wanted)
+            return wanted
+        number = self._next.get(wanted, 2)
+        candidate = f"{wanted}-{number}"
         while candidate in self._used:
             number += 1
             candidate = f"{wanted}-{number}"
+        self._next[wanted] = number + 1
         self._used.add(candidate)
         return candidate
 
