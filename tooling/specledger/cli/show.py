@@ -64,7 +64,14 @@ def _show_history(workspace: Workspace, spec_id: str, as_json: bool) -> None:
     history = build_history(validator)
     names = [b.name for b in split_requirements(doc).blocks] if doc is not None else []
     rows: list[dict[str, Any]] = []
-    for name in names:
+    first: dict[str, int] = {}  # name -> its first requirement's number (1-based)
+    for number, name in enumerate(names, start=1):
+        if name in first:
+            # A name the spec repeats (an error `validate` reports) has one lineage: listed once,
+            # so that N copies of a name with M events print N + M lines, not N x M.
+            rows.append({"requirement": name, "history": [], "same_as": first[name]})
+            continue
+        first[name] = number
         lineage = history.of(spec_id, name)
         events = lineage.events if lineage else []
         rows.append({"requirement": name, "history": [
@@ -76,7 +83,9 @@ def _show_history(workspace: Workspace, spec_id: str, as_json: bool) -> None:
         return
     for row in rows:
         click.echo(row["requirement"])
-        if not row["history"]:
+        if "same_as" in row:
+            click.echo(f"  (the same name as requirement {row['same_as']}; its history is listed there)")
+        elif not row["history"]:
             click.echo("  (no archived change records it)")
         for event in row["history"]:
             extra = f" from \u201c{event['from']}\u201d" if "from" in event else ""
