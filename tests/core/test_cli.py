@@ -338,3 +338,25 @@ def test_the_version_fast_path_with_stdout_closed_says_so(tmp_path: Path) -> Non
                           cwd=tmp_path, check=False, close_fds=True, preexec_fn=lambda: os.close(1))
     assert proc.returncode == 2
     assert "standard output is closed" in proc.stderr
+
+
+def test_a_file_error_no_command_caught_names_the_file_not_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """An OSError on a named file that escapes a command is reported as that file's error (exit 2),
+    not as a failure to write the output."""
+    from specledger.cli.main import main
+    from specledger.workspace import Workspace
+
+    (tmp_path / "openspec/changes").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+
+    def refuse(self: Workspace) -> list[str]:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "openspec/changes"))
+
+    monkeypatch.setattr(Workspace, "change_names", refuse)
+    with pytest.raises(SystemExit) as exited:
+        main(["list"])
+    assert exited.value.code == 2
+    err = capfd.readouterr().err
+    assert f"spec: error: {tmp_path / 'openspec/changes'}: Permission denied" in err
+    assert "cannot write the output" not in err

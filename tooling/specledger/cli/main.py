@@ -98,6 +98,18 @@ def _report_output_failure(err: OSError) -> None:
     sys.exit(2)
 
 
+def _report_file_failure(err: OSError) -> None:
+    """A file-system call no command caught failed on a named file: name it (exit 2)."""
+    try:
+        from specledger.escape import printable
+
+        sys.stderr.write(f"spec: error: {printable(str(err.filename))}: {err.strerror or err}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(2)
+
+
 def _wants_json(argv: list[str]) -> bool:
     """Whether the command line asked for JSON (so a usage error is reported as JSON too)."""
     for index, arg in enumerate(argv):
@@ -135,7 +147,9 @@ def main(argv: list[str] | None = None) -> Any:
             if sys.stdout is not None:
                 sys.stdout.flush()
     except OSError as err:
-        _report_output_failure(err)
+        if err.filename is None:
+            _report_output_failure(err)
+        _report_file_failure(err)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("interrupted", err=True)
         sys.exit(130)
