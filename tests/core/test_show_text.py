@@ -60,3 +60,13 @@ def test_show_an_archived_change_by_folder_or_name(repo: Repo, good_files: dict[
     assert [d["description"] for d in data["deltas"]] == ["Add requirement: Fax"]
     assert run("show", "old-change", "--diff").exit_code == 2
     assert run("show", "no-such-change").exit_code == 2
+
+
+def test_diff_of_an_unreadable_delta_says_why(repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    """The redline cannot be made from a delta that is not UTF-8: exit 2, and the message says
+    where and why, as `validate` does."""
+    repo({**good_files, "openspec/changes/add-webhooks/specs/notifications/spec.md": b"## ADDED\n\xff\n"})
+    result = run("show", "add-webhooks", "--diff")
+    assert result.exit_code == 2
+    assert ("openspec/changes/add-webhooks/specs/notifications/spec.md: cannot read this delta spec: "
+            "line 2: not valid UTF-8 (byte 0xff at offset 9)") in result.stderr

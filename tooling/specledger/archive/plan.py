@@ -155,7 +155,7 @@ def build_plan(
         return ArchivePlan(change, change_dir, target, skip_specs=True)
 
     validator = validator or Validator(workspace)
-    deltas, _ = validator.delta_files(change)
+    deltas, placement = validator.delta_files(change)
     raise_first(archive_path_problems(workspace, change, target, (d.id for d in deltas), shared=shared_paths))
     if not deltas:
         raise RefusedError(
@@ -166,8 +166,11 @@ def build_plan(
     warnings: list[str] = []
     for delta_file in deltas:
         if delta_file.delta is None:
-            raise SpecledgerError("cannot read this delta spec", path=workspace.rel(delta_file.path),
-                                  code="unreadable")
+            rel = workspace.rel(delta_file.path)
+            # the validator's finding on the file says why (its encoding, say)
+            why = next((f.message.removeprefix("cannot read this file") for f in placement
+                        if f.code == "file-unreadable" and f.path == rel), "")
+            raise SpecledgerError(f"cannot read this delta spec{why}", path=rel, code="unreadable")
         delta = delta_file.delta
         spec_path = workspace.spec_path(delta.id)
         try:
