@@ -135,9 +135,14 @@ class Site(Links):
         blocks = {s.id: s.blocks for s in data.specs}
         super().__init__(data.workspace.root.name, self.specs, blocks.__getitem__)
         self.lineage_of: dict[int, Lineage] = {}
+        # spec -> its requirements an archived change removed, as History.removed_from lists them
+        # (grouped in one pass here, not one pass over every lineage per spec page)
+        self.removed_from: dict[str, list[Lineage]] = {}
         for lineage in data.history.lineages:
             for event in lineage.events:
                 self.lineage_of[id(event)] = lineage
+            if lineage.removed:
+                self.removed_from.setdefault(lineage.spec_id, []).append(lineage)
         # (change, spec) -> the id of that spec's redline on the change page
         self.redline_anchor: dict[tuple[str, str], str] = {}
         # spec -> (open change, the requirements it would add)
@@ -234,17 +239,29 @@ def spec_html(spec: SpecInfo) -> SpecHtml:
 def spec_context(site: Site, spec: SpecInfo) -> dict[str, Any]:
     page = spec_page(spec.id)
     rendered = spec_html(spec)
-    block_anchors = site.anchors(spec.id)[0]
-    requirements = []
+    block_anchors, first_anchor = site.anchors(spec.id)
+    requirements: list[dict[str, Any]] = []
+    listed: dict[str, bool] = {}  # name -> whether its first block lists open changes
     for index, block in enumerate(spec.blocks):
-        lineage = site.history.of(spec.id, block.name)
-        events = [_event_data(site, page, e) for e in lineage.events if site.event_shown(e)] if lineage else []
+        anchor = block_anchors[index]
+        if block.name in listed:
+            # History and open changes belong to a name, not to a block: a spec that repeats a
+            # name N times, with M events or open-change entries on it, would otherwise list
+            # N x M of them. A later block of the name points to the first, where they are.
+            requirements.append({"name": block.name, "anchor": anchor, "body": rendered.bodies[index],
+                                 "history": [], "pending": [],
+                                 "elsewhere": {"anchor": first_anchor[block.name], "pending": listed[block.name]}})
+            continue
         pending = [{"change": c, "href": href(page, change_page(c)), "kind": k.lower(), "label": k, "detail": d}
                    for c, k, d in site.pending.get((spec.id, block.name), []) if k != "ADDED"]
-        requirements.append({"name": block.name, "anchor": block_anchors[index],
-                             "body": rendered.bodies[index], "history": events, "pending": pending})
+        listed[block.name] = bool(pending)
+        lineage = site.history.of(spec.id, block.name)
+        events = [_event_data(site, page, e) for e in lineage.events if site.event_shown(e)] if lineage else []
+        requirements.append({"name": block.name, "anchor": anchor,
+                             "body": rendered.bodies[index], "history": events, "pending": pending,
+                             "elsewhere": None})
     removed = []
-    for lineage in site.history.removed_from(spec.id):
+    for lineage in site.removed_from.get(spec.id, []):
         shown_events = [_event_data(site, page, e) for e in lineage.events if site.event_shown(e)]
         if shown_events:  # (a requirement known only from a file the site does not show is left out)
             removed.append({"name": lineage.name, "history": shown_events})
@@ -298,7 +315,12 @@ def change_context(links: Links, name: str, rel: str, parts: ChangeParts, plan: 
 def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
     page = archive_page(item.folder)
     texts = change_texts(item.path, item.change, site.shown)
-    previous = {(e.name, e.line, e.path): e.before for e in item.events if e.kind == "MODIFIED"}
+    # delta file -> (name, line) -> the text a MODIFIED entry replaced (grouped once: not one
+    # pass over every event of the change per delta file)
+    previous: dict[str, dict[tuple[str, int], str | None]] = {}
+    for event in item.events:
+        if event.kind == "MODIFIED":
+            previous.setdefault(event.path, {})[(event.name, event.line)] = event.before
     recorded = []
     anchors = Anchors()
     for delta_file in item.deltas:
@@ -308,9 +330,8 @@ def archived_context(site: Site, item: ArchivedChange) -> dict[str, Any]:
         if not site.shown(delta_file.path):
             texts.withheld.append(rel)
             continue
-        known = {(name, line): text for (name, line, path), text in previous.items() if path == rel}
         entries = []
-        for entry in recorded_entries(delta_file.delta, known):
+        for entry in recorded_entries(delta_file.delta, previous.get(rel, {})):
             link = None if entry.kind == "removed" else site.requirement_href(page, delta_file.id, entry.name)
             entries.append({"kind": entry.kind, "header": entry.header, "body": entry.body, "link": link,
                             "previous_known": entry.previous_known})

@@ -155,8 +155,23 @@ def block_main(context, missing=missing):
             pass
             yield ' open'
         yield '>\n<summary>History</summary>\n'
-        yield escape(context.call((undefined(name='history') if l_1_history is missing else l_1_history), environment.getattr(l_1_r, 'history'), _loop_vars=_loop_vars))
-        yield '\n</details>\n</article>\n'
+        if environment.getattr(l_1_r, 'elsewhere'):
+            pass
+            yield '<p class="muted history-elsewhere">'
+            if environment.getattr(environment.getattr(l_1_r, 'elsewhere'), 'pending'):
+                pass
+                yield 'Its history and the open changes that would touch it are'
+            else:
+                pass
+                yield 'Its history is'
+            yield ' listed under <a href="#'
+            yield escape(environment.getattr(environment.getattr(l_1_r, 'elsewhere'), 'anchor'))
+            yield '">the first requirement of this name</a>.</p>\n'
+        else:
+            pass
+            yield escape(context.call((undefined(name='history') if l_1_history is missing else l_1_history), environment.getattr(l_1_r, 'history'), _loop_vars=_loop_vars))
+            yield '\n'
+        yield '</details>\n</article>\n'
         t_2 = 0
     l_1_loop = l_1_r = l_1_history = missing
     if t_2:
@@ -184,4 +199,4 @@ def block_main(context, missing=missing):
         yield '</section>\n'
 
 blocks = {'main': block_main}
-debug_info = '1=13&2=16&3=27&4=51&5=53&6=61&7=64&9=66&12=69&15=71&19=75&20=79&25=102&26=105&30=108&31=111&33=115&34=120&35=122&36=126&37=130&39=152&40=154&42=158&49=166&50=169&52=171&55=174&57=179&58=181'
+debug_info = '1=13&2=16&3=27&4=51&5=53&6=61&7=64&9=66&12=69&15=71&19=75&20=79&25=102&26=105&30=108&31=111&33=115&34=120&35=122&36=126&37=130&39=152&40=154&42=158&43=161&45=172&53=181&54=184&56=186&59=189&61=194&62=196'
