@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from site_support import Repo, broken_links
+from site_support import Repo, broken_links, read_page
 from specledger.site import output
 from specledger.site.output import MANIFEST
 
@@ -122,6 +122,64 @@ def test_bad_input_becomes_findings_on_the_pages(repo: Repo) -> None:
     odd = (site / "changes/odd.html").read_text(encoding="utf-8")
     assert "binary file" in odd and "Archive would refuse this change" in odd
     assert "proposal-missing" in (site / "changes/no-spec-folder.html").read_text(encoding="utf-8")
+
+
+def _odd_folder(parent: Path, name: bytes) -> Path:
+    """``parent``/``name``, created, for a name that is not valid UTF-8 (Linux takes any bytes)."""
+    folder = parent / os.fsdecode(name)
+    try:
+        folder.mkdir(parents=True)
+    except (OSError, UnicodeEncodeError) as err:  # a file system that wants UTF-8 names (APFS)
+        pytest.skip(f"this file system refuses a name that is not UTF-8: {err}")
+    return folder
+
+
+WHY = "## Why\nA folder name that is not UTF-8 must not bring the site down.\n\n## What Changes\n- x\n"
+MODIFY_INVOICE = ("## MODIFIED Requirements\n\n### Requirement: Monthly invoice\n"
+                  "The system SHALL issue one invoice per month, on its first day.\n\n"
+                  "#### Scenario: Monthly invoice works\n- **WHEN** it is used\n- **THEN** it behaves\n")
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_folder_names_that_are_not_utf8_are_shown_escaped_and_linked(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """A change, spec and archived change whose folder names hold the byte 0xff: the site builds,
+    shows each name as `spec list` does (``ch-\\udcff``), writes its page under that name (valid
+    UTF-8) and every link reaches it. A folder literally called ``ch-\\udcff`` keeps a page of its own."""
+    changes = repo.root / "openspec/changes"
+    billing = (repo.root / "openspec/specs/billing/spec.md").read_text(encoding="utf-8")
+    (_odd_folder(repo.root / "openspec/specs", b"cap-\xff") / "spec.md").write_text(
+        billing.replace("# billing", "# odd"), encoding="utf-8")
+    for folder in (_odd_folder(changes, b"ch-\xff"), _odd_folder(changes, b"ch-\\udcff")):
+        (folder / "proposal.md").write_text(WHY, encoding="utf-8")
+        (folder / "specs/billing").mkdir(parents=True)
+        (folder / "specs/billing/spec.md").write_text(MODIFY_INVOICE, encoding="utf-8")
+    archived = _odd_folder(changes / "archive", b"2026-03-01-ch-\xff")
+    (archived / "proposal.md").write_text(WHY, encoding="utf-8")
+    (_odd_folder(archived / "specs", b"cap-\xff") / "spec.md").write_text(MODIFY_INVOICE, encoding="utf-8")
+
+    monkeypatch.setenv("SPECLEDGER_JOBS", jobs)
+    # (the real command, not CliRunner: its capture does not take the CLI's backslash escapes)
+    listed = subprocess.run([sys.executable, "-m", "specledger", "list"], cwd=repo.root, capture_output=True,
+                            check=True)
+    assert b"  ch-\\udcff " in listed.stdout
+    site = repo.build("--out", f"site-{jobs}")
+    names = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+    for name in names:
+        name.encode("utf-8")  # no page is named by a lone surrogate: every name is valid UTF-8
+    odd = {"changes/ch-\\udcff.html", "specs/cap-\\udcff.html", "archive/2026-03-01-ch-\\udcff.html"}
+    assert odd | {"changes/ch-\\\\udcff.html"} <= names  # the literal name's backslash is doubled
+    assert broken_links(site) == []
+    index = read_page(site / "index.html")
+    assert {"changes/ch-%5Cudcff.html", "specs/cap-%5Cudcff.html", "archive/2026-03-01-ch-%5Cudcff.html",
+            "changes/ch-%5C%5Cudcff.html"} <= set(index.links)  # so broken_links followed them
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert ">ch-\\udcff</a>" in text and ">cap-\\udcff</a>" in text
+    page = (site / "changes/ch-\\udcff.html").read_text(encoding="utf-8")
+    assert "<code>openspec/changes/ch-\\udcff</code>" in page
+    history = (site / "specs/cap-\\udcff.html").read_text(encoding="utf-8")
+    assert 'href="../archive/2026-03-01-ch-%5Cudcff.html">2026-03-01-ch-\\udcff</a>' in history
+    assert "2026-03-01-ch-\\udcff" in (site / "changelog.html").read_text(encoding="utf-8")
 
 
 def test_show_diff_is_the_plan_as_unified_diffs_and_writes_nothing(repo: Repo) -> None:

@@ -32,16 +32,33 @@ from specledger.site.shown import Shown
 from specledger.site.templating import STYLESHEET, findings_html
 
 
+def page_stem(name: str) -> str:
+    """The file name (without ``.html``) of the page of the spec, change or archived change ``name``.
+
+    A folder name that is not valid UTF-8 reaches us with lone surrogates (``'ch-\\udcff'`` for
+    the byte 0xff). The site shows such a name as the CLI does, backslash-escaped (``ch-\\udcff``:
+    ``render`` encodes pages with ``backslashreplace``), and names its page the same way, so the
+    file name is valid UTF-8 (which macOS, git hosts and zip readers expect) and its link an
+    ordinary percent-quoted one that a browser and ``http.server`` map back to the file. So that
+    the escaped form of one name can never be the name of another (a folder may be called
+    ``ch-\\udcff`` literally), a backslash in a name is doubled in its page's name; every other
+    name is its page's name unchanged.
+    """
+    if name.isascii() and "\\" not in name:  # nearly every name: nothing to escape
+        return name
+    return name.replace("\\", "\\\\").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def spec_page(spec_id: str) -> str:
-    return f"specs/{spec_id}.html"
+    return f"specs/{page_stem(spec_id)}.html"
 
 
 def change_page(name: str) -> str:
-    return f"changes/{name}.html"
+    return f"changes/{page_stem(name)}.html"
 
 
 def archive_page(folder: str) -> str:
-    return f"archive/{folder}.html"
+    return f"archive/{page_stem(folder)}.html"
 
 
 def href(page: str, target: str, anchor: str | None = None) -> str:
@@ -54,8 +71,10 @@ def href(page: str, target: str, anchor: str | None = None) -> str:
 
 @cache
 def _quoted(text: str) -> str:
-    # The same few hundred targets and anchors are linked from page after page.
-    return quote(text)
+    # The same few hundred targets and anchors are linked from page after page. Page names
+    # hold no lone surrogate (see ``page_stem``) nor do anchors (slugs); were one to come here
+    # all the same, it is quoted escaped, as ``page_stem`` names a page, rather than raise.
+    return quote(text, errors="backslashreplace")
 
 
 def findings_data(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -365,4 +384,4 @@ def changelog_entries(site: Site, page: str) -> list[dict[str, Any]]:
 
 
 __all__ = ["Links", "Site", "archive_page", "archived_context", "change_context", "change_page", "changelog_entries",
-           "href", "index_context", "redline_anchors", "spec_context", "spec_page"]
+           "href", "index_context", "page_stem", "redline_anchors", "spec_context", "spec_page"]

@@ -51,7 +51,15 @@ from specledger.site.pages import (
 )
 from specledger.site.redline import Reuse
 from specledger.site.shown import Shown
-from specledger.site.templating import STYLESHEET, findings_html, render, status_html, stylesheet, templates
+from specledger.site.templating import (
+    STYLESHEET,
+    encode_page,
+    findings_html,
+    render,
+    status_html,
+    stylesheet,
+    templates,
+)
 
 if TYPE_CHECKING:
     from specledger.archive.plan import ArchivePlan
@@ -102,7 +110,7 @@ class ChangePageMaker:
             before, found, page = page.partition(slot.encode("ascii"))
             if not found:
                 raise AssertionError(f"the page of {change.name} has no slot {slot}")  # a bug, not an input
-            filled += [before, str(html).encode("utf-8")]
+            filled += [before, encode_page(html)]
         return b"".join([*filled, page])
 
 

@@ -97,8 +97,17 @@ def templates() -> dict[str, jinja2.Template]:
 
 
 def render(template: str, context: dict[str, Any]) -> bytes:
-    """One page: ``template`` rendered with ``context``, as UTF-8."""
-    return templates()[template].render(**context).encode("utf-8")
+    """One page: ``template`` rendered with ``context``, as UTF-8.
+
+    A name read from a folder that is not valid UTF-8 holds lone surrogates; they are written
+    backslash-escaped (``ch-\\udcff``), as the CLI writes them (see ``pages.page_stem``).
+    """
+    return encode_page(templates()[template].render(**context))
+
+
+def encode_page(html: str) -> bytes:
+    """``html`` as UTF-8, any lone surrogate in it backslash-escaped (see :func:`render`)."""
+    return html.encode("utf-8", "backslashreplace")
 
 
 @cache
@@ -143,6 +152,7 @@ if __name__ == "__main__":  # python -m specledger.site.templating: write the co
 
 __all__ = [
     "STYLESHEET",
+    "encode_page",
     "environment",
     "findings_html",
     "render",
