@@ -392,3 +392,34 @@ def test_a_task_id_used_twice_points_at_both_lines(repo: Repo, good_files: dict[
             for i in issues(result)["change:add-webhooks"]] == [
         ("WARNING", "task-duplicate-id", 4, "openspec/changes/add-webhooks/tasks.md",
          'task id "1.1" is used twice (first on line 3)')]
+
+
+def test_a_change_named_with_a_byte_that_is_not_utf8_validates_and_archives(
+        repo: Repo, good_files: dict[str, str | bytes]) -> None:
+    """Linux allows any byte in a folder name. A change so named that creates a spec is checked,
+    shown and archived; the new spec's placeholder Purpose names it with the escape `spec list`
+    shows (the spec text is UTF-8), and its length is counted as the reference counts it."""
+    root = repo(good_files)
+    name = os.fsdecode(b"ch-\xff")
+    folder = root / "openspec/changes" / name
+    (root / "openspec/changes/add-webhooks").rename(folder)
+    (folder / "specs/notifications").rename(folder / "specs/brand-new")
+    (folder / "specs/brand-new/spec.md").write_text(
+        "## ADDED Requirements\n\n### Requirement: Fresh\nThe system SHALL start fresh.\n\n"
+        "#### Scenario: Fresh start\n- **WHEN** it starts\n- **THEN** it is fresh\n", encoding="utf-8")
+    spec = Path(sys.executable).with_name("spec")
+    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    for args in (["validate", "--all"], ["show", name, "--diff"], ["docs", "build"], ["archive", name, "--yes"]):
+        done = subprocess.run([str(spec), *args], cwd=root, env=env, capture_output=True, check=False, timeout=120)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        assert b"Traceback" not in done.stderr
+    created = (root / "openspec/specs/brand-new/spec.md").read_text(encoding="utf-8")
+    assert "TBD - created by archiving change ch-\\udcff. Update Purpose after archive." in created
+
+
+def test_lengths_count_a_lone_surrogate_as_javascript_does() -> None:
+    """A name from a file name that is not UTF-8 holds lone surrogates: one UTF-16 unit each."""
+    from specledger.rules.text import js_length
+
+    assert js_length(os.fsdecode(b"ch-\xff")) == 4
+    assert js_length("a\U0001F600") == 3  # a character outside the BMP is two units

@@ -182,7 +182,9 @@ def merge_delta(spec_id: str, current: Document | None, delta: Delta, change: st
             )
         if delta.removed:
             result.warnings.append(f"{spec_id}: {len(delta.removed)} REMOVED requirement(s) ignored for a new spec")
-        purpose = delta.purpose or f"TBD - created by archiving change {change}. Update Purpose after archive."
+        # (a change folder's name that is not UTF-8 goes into the text as the escapes `spec list` shows)
+        named = change.encode("utf-8", "backslashreplace").decode("utf-8")
+        purpose = delta.purpose or f"TBD - created by archiving change {named}. Update Purpose after archive."
         current = parse(skeleton(spec_id, purpose))
     else:
         from specledger.rules.spec import structure_findings

@@ -9,7 +9,9 @@ SHALL_RE = re.compile(r"\b(SHALL|MUST)\b", re.ASCII)
 
 def js_length(text: str) -> int:
     """Length in UTF-16 code units, as JavaScript's ``.length`` counts it."""
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a name from a file name that is not UTF-8 holds lone surrogates, which
+    # JavaScript counts as one unit each (strict encoding would raise)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def has_keyword(text: str) -> bool:
