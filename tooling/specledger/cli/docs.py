@@ -30,13 +30,14 @@ def build(out: str | None) -> None:
     (exit 2 otherwise). Pages the previous build wrote and this one does not are removed;
     nothing else in the folder is touched. Works from file:// and offline.
     """
+    from specledger.escape import printable
     from specledger.site import build_site
 
     workspace = open_workspace()
     result = build_site(workspace, _out_path(out))
     click.echo(f"spec: {len(result.written)} written, {result.unchanged} unchanged, "
                f"{len(result.removed)} removed", err=True)
-    click.echo(str(result.index))
+    click.echo(printable(str(result.index)))  # the workspace's folder name is anyone's choice
 
 
 @docs.command("serve")
@@ -81,10 +82,12 @@ def serve(out: str | None, port: int, interval: float) -> None:
 @handles_errors
 def changelog() -> None:
     """Print the archived changes as Markdown release notes (newest first) on stdout."""
+    from specledger.escape import printable_lines
     from specledger.history import build_history
     from specledger.site.changelog import changelog_markdown
     from specledger.site.shown import Shown
     from specledger.validate import Validator
 
     workspace = open_workspace()
-    click.echo(changelog_markdown(build_history(Validator(workspace)), Shown(workspace)), nl=False)
+    markdown = changelog_markdown(build_history(Validator(workspace)), Shown(workspace))
+    click.echo(printable_lines(markdown), nl=False)  # Why paragraphs and names are the repository's text

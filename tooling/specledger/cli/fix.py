@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, open_workspace
-from specledger.escape import printable
+from specledger.escape import printable, printable_lines
 
 if TYPE_CHECKING:
     from specledger.fix import FileFix
@@ -52,7 +52,7 @@ def fix(item: str | None, item_type: Literal["change", "spec"] | None, dry_run: 
         click.echo(json.dumps(_payload(plans, dry_run, written), indent=2, ensure_ascii=False))
     elif dry_run:
         for plan in changed:
-            click.echo(plan.diff(), nl=False)
+            click.echo(_printable_diff(plan), nl=False)
     for plan in changed if not as_json else ():
         out = dry_run  # the diff is the product of a dry run; the list of fixes is chatter then
         if not dry_run:
@@ -69,6 +69,20 @@ def fix(item: str | None, item_type: Literal["change", "spec"] | None, dry_run: 
     click.echo(f"spec: {verb} {fix_count} problem(s) in {len(changed)} file(s) of {len(plans)}; "
                f"{len(refused)} file(s) refused", err=True)
     sys.exit(EXIT_FINDINGS if refused else EXIT_OK)
+
+
+def _printable_diff(plan: FileFix) -> str:
+    """``plan``'s unified diff as the terminal may show it: the file named on one line each in the
+    ``---``/``+++`` headers, and the file's own lines escaped within each line (CRLF kept, so a
+    line-endings fix still shows)."""
+    diff = plan.diff()
+    # FileFix.diff names the file as it is (--json keeps it so); a newline or an escape sequence in
+    # a folder name must not split or rewrite a header line here.
+    header = f"--- a/{plan.rel}\n+++ b/{plan.rel}\n"
+    if not diff.startswith(header):
+        return printable_lines(diff)
+    rel = printable(plan.rel)
+    return f"--- a/{rel}\n+++ b/{rel}\n{printable_lines(diff[len(header):])}"
 
 
 def _payload(plans: list[FileFix], dry_run: bool, written: list[FileFix]) -> dict[str, Any]:

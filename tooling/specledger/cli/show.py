@@ -9,7 +9,7 @@ import click
 
 from specledger.cli.common import complete_items, handles_errors, open_workspace, use_color
 from specledger.errors import SpecledgerError
-from specledger.escape import printable
+from specledger.escape import printable, printable_lines
 from specledger.inventory import change_details, proposal_text, spec_details
 from specledger.items import archived_folder, resolve
 from specledger.report.jsonout import root_data
@@ -41,11 +41,14 @@ def _show_diff(workspace: Workspace, name: str, as_json: bool, color: bool) -> N
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     if plan.skip_specs:
-        click.echo(f"spec: change '{name}' declares no spec changes (skip_specs)", err=True)
+        click.echo(printable(f"spec: change '{name}' declares no spec changes (skip_specs)"), err=True)
     elif not diffs:
-        click.echo(f"spec: archiving '{name}' would change no spec text", err=True)
+        click.echo(printable(f"spec: archiving '{name}' would change no spec text"), err=True)
     for _spec_id, diff in diffs:
-        click.echo(_colour_diff(diff) if color else diff, nl=False)
+        # The headers name the file through printable() already (``preview``); the lines carry
+        # the specs' own text, escaped within each line so the diff keeps its shape.
+        shown = printable_lines(diff)
+        click.echo(_colour_diff(shown) if color else shown, nl=False)
 
 
 def _show_history(workspace: Workspace, spec_id: str, as_json: bool) -> None:
@@ -82,14 +85,14 @@ def _show_history(workspace: Workspace, spec_id: str, as_json: bool) -> None:
                               ensure_ascii=False))
         return
     for row in rows:
-        click.echo(row["requirement"])
+        click.echo(printable(row["requirement"]))
         if "same_as" in row:
             click.echo(f"  (the same name as requirement {row['same_as']}; its history is listed there)")
         elif not row["history"]:
             click.echo("  (no archived change records it)")
         for event in row["history"]:
             extra = f" from \u201c{event['from']}\u201d" if "from" in event else ""
-            click.echo(f"  {event['date'] or 'undated'}  {event['kind']:<8} {event['archive']}{extra}")
+            click.echo(printable(f"  {event['date'] or 'undated'}  {event['kind']:<8} {event['archive']}{extra}"))
 
 
 @click.command("show")
@@ -147,14 +150,14 @@ def show(ctx: click.Context, item: str, as_json: bool, item_type: str | None, de
             data = change_details(workspace, item)
             if deltas_only and not as_json:
                 for delta in data["deltas"]:
-                    click.echo(f"{delta['operation']:<9} {delta['spec']}: {delta['description']}")
+                    click.echo(printable(f"{delta['operation']:<9} {delta['spec']}: {delta['description']}"))
                 return
             if deltas_only:
                 data = {"id": data["id"], "title": data["title"], "deltaCount": data["deltaCount"],
                         "deltas": data["deltas"]}
             click.echo(json.dumps({**data, "root": root_data(workspace)}, indent=2, ensure_ascii=False))
         else:
-            click.echo(proposal_text(workspace, item), nl=False)
+            click.echo(printable_lines(proposal_text(workspace, item)), nl=False)
         return
     if history:
         _show_history(workspace, item, as_json)
@@ -181,8 +184,8 @@ def _show_archived(workspace: Workspace, folder: str, as_json: bool, deltas_only
             return
         click.echo(json.dumps({**data, "archived": True, "root": root_data(workspace)}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"(archived as {workspace.rel(workspace.archive_dir / folder)})", err=True)
-    click.echo(proposal_text(workspace, f"{ARCHIVE_DIRNAME}/{folder}"), nl=False)
+    click.echo(printable(f"(archived as {workspace.rel(workspace.archive_dir / folder)})"), err=True)
+    click.echo(printable_lines(proposal_text(workspace, f"{ARCHIVE_DIRNAME}/{folder}")), nl=False)
 
 
 def _scenario_marks(workspace: Workspace, spec_id: str) -> dict[str, str]:
