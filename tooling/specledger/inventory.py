@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from specledger.errors import SpecledgerError
+from specledger.escape import printable
 from specledger.parse.delta import read_delta
 from specledger.parse.files import UnreadableFile, read_markdown, read_text
 from specledger.parse.spec import read_spec
@@ -170,7 +171,7 @@ def change_details(workspace: Workspace, name: str) -> dict[str, Any]:
 def proposal_text(workspace: Workspace, name: str) -> str:
     path = workspace.change_dir(name) / "proposal.md"
     if not path.exists():
-        return f"(change '{name}' has no proposal.md)\n"
+        return f"(change '{printable(name)}' has no proposal.md)\n"
     try:
         return read_text(path)
     except UnreadableFile as err:

@@ -20,7 +20,7 @@ from specledger.archive.plan import ArchivePlan, build_plan
 from specledger.archive.targets import archive_path_problems, destination, raise_first, resolve_change_dir
 from specledger.cli.common import EXIT_FINDINGS, EXIT_OK, complete_changes, handles_errors, open_workspace, use_color
 from specledger.errors import RefusedError, SpecledgerError
-from specledger.escape import printable
+from specledger.escape import printable, printable_lines
 from specledger.findings import Level
 from specledger.traceability import suspects_of_plan
 from specledger.workspace import Workspace
@@ -307,7 +307,7 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
         _render_stale(plan)
         _render_plan_summary(workspace, plan, color)
         for _spec_id, diff in preview(workspace, plan):
-            click.echo(diff, nl=False)
+            click.echo(printable_lines(diff), nl=False)
         _render_suspects(suspects_of_plan(workspace, plan))
         if refusal is not None:
             hint = f" ({refusal.hint})" if refusal.hint else ""

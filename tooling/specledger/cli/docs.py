@@ -54,6 +54,7 @@ def serve(out: str | None, port: int, interval: float) -> None:
     Stop it with Ctrl-C.
     """
     from specledger.errors import SpecledgerError
+    from specledger.escape import printable
     from specledger.site import build_site
     from specledger.site.serve import Preview
 
@@ -62,7 +63,7 @@ def serve(out: str | None, port: int, interval: float) -> None:
     result = build_site(workspace, target)
 
     def say(text: str) -> None:
-        click.echo(f"spec: {text}", err=True)
+        click.echo(printable(f"spec: {text}"), err=True)
 
     try:
         preview = Preview(workspace, result.out, lambda: build_site(workspace, target), port=port,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from specledger.errors import SpecledgerError
+from specledger.escape import printable
 from specledger.fix import fixers, proof
 from specledger.fix.fixers import Draft, Edit, FileKind, Fixer
 from specledger.items import resolve
@@ -62,7 +63,7 @@ class FileFix:
     def diff(self) -> str:
         """A unified diff from the file as it is to the fixed text (line endings as written)."""
         lines = difflib.unified_diff(_split_keepends(self.old_text), _split_keepends(self.new_text),
-                                     fromfile=f"a/{self.rel}", tofile=f"b/{self.rel}")
+                                     fromfile=f"a/{printable(self.rel)}", tofile=f"b/{printable(self.rel)}")
         return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                        for line in lines)
 

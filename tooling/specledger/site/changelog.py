@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from specledger.escape import printable
 from specledger.history import History
 from specledger.site.shown import Shown
 
 
 def _quoted(names: list[str]) -> str:
-    return ", ".join(f"\u201c{name}\u201d" for name in names)
+    return ", ".join(f"\u201c{printable(name)}\u201d" for name in names)
 
 
 def changelog_markdown(history: History, shown: Shown) -> str:
@@ -22,7 +23,10 @@ def changelog_markdown(history: History, shown: Shown) -> str:
     root = shown.workspace.root
     for item in reversed(history.archived):
         title, why = (item.title, item.why) if shown(item.path / "proposal.md") else (item.folder, None)
-        lines += [f"## {item.date or 'undated'}: {title}", "", f"Archived as `{item.folder}`.", ""]
+        # one-line fields (names from folders and headings) are escaped, so that a newline in one
+        # cannot start a heading of its own; the Why is text, printed escaped line by line
+        lines += [f"## {item.date or 'undated'}: {printable(title)}", "",
+                  f"Archived as `{printable(item.folder)}`.", ""]
         if why:
             lines += [why.strip(), ""]
         by_spec: dict[str, dict[str, list[str]]] = {}
@@ -37,7 +41,7 @@ def changelog_markdown(history: History, shown: Shown) -> str:
                      for kind, verb in (("ADDED", "added"), ("MODIFIED", "modified"), ("RENAMED", "renamed"),
                                         ("REMOVED", "removed"))
                      if kind in by_spec[spec_id]]
-            lines.append(f"- **{spec_id}**: {'; '.join(parts)}")
+            lines.append(f"- **{printable(spec_id)}**: {'; '.join(parts)}")
         if by_spec:
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
