@@ -21,12 +21,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import click
+
 from specledger.errors import SpecledgerError
+from specledger.escape import printable
+from specledger.parse.files import read_at_most
 from specledger.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -152,18 +158,46 @@ def run_record_data(tests: Iterable[TestRecord]) -> dict[str, Any]:
     }
 
 
-def _load_json(path: Path, what: str) -> Any:
+def _read_record(path: Path, what: str) -> bytes | None:
+    """The bytes of a run record or links file; ``None`` when there is none.
+
+    Anything but a regular file of at most ``MAX_RECORD_BYTES`` is a ``SpecledgerError`` naming
+    the file. It is opened without blocking (a FIFO would otherwise wait for a writer forever) and
+    judged by the open descriptor, so a path swapped after a check cannot fool it; at most one
+    byte past the cap is read, so a link to ``/dev/zero`` or a huge file costs nothing. A
+    symbolic link is followed, as for every file specledger only reads (a spec, a template);
+    ``spec coverage --confirm`` still refuses to write through one.
+    """
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError as err:
-        raise SpecledgerError(f"no {what} here", path=str(path), code="coverage_file_missing",
-                              hint="run the tests with --spec-coverage FILE first") from err
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
     except OSError as err:
-        raise SpecledgerError(f"cannot read the {what}: {err.strerror}", path=str(path),
+        raise SpecledgerError(f"cannot read the {what}: {err.strerror or err}", path=str(path),
                               code="coverage_file_unreadable") from err
     try:
-        if len(raw) > MAX_RECORD_BYTES:
-            raise ValueError("too large")
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SpecledgerError(f"the {what} is a folder, not a file", path=str(path),
+                                  code="coverage_file_unreadable")
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecledgerError(f"the {what} is not a regular file (a pipe, socket or device)", path=str(path),
+                                  code="coverage_file_unreadable")
+        # a file that grows after fstat is still cut at one byte past the cap
+        raw = b"" if info.st_size > MAX_RECORD_BYTES else read_at_most(fd, info.st_size, MAX_RECORD_BYTES + 1)
+    except OSError as err:
+        raise SpecledgerError(f"cannot read the {what}: {err.strerror or err}", path=str(path),
+                              code="coverage_file_unreadable") from err
+    finally:
+        os.close(fd)
+    if info.st_size > MAX_RECORD_BYTES or len(raw) > MAX_RECORD_BYTES:
+        raise SpecledgerError(f"the {what} is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
+                              "refusing to read it", path=str(path), code="coverage_file_invalid")
+    return raw
+
+
+def _parse_json(path: Path, what: str, raw: bytes) -> Any:
+    try:
         return json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise SpecledgerError(f"the {what} is not valid JSON ({str(err)[:120]})", path=str(path),
@@ -172,7 +206,11 @@ def _load_json(path: Path, what: str) -> Any:
 
 def load_run(path: Path) -> list[tuple[str, Outcome, list[dict[str, str]]]]:
     """(nodeid, outcome, scenarios) for each test of a run record."""
-    data = _load_json(path, "scenario run record")
+    raw = _read_record(path, "scenario run record")
+    if raw is None:
+        raise SpecledgerError("no scenario run record here", path=str(path), code="coverage_file_missing",
+                              hint="run the tests with --spec-coverage FILE first")
+    data = _parse_json(path, "scenario run record", raw)
     try:
         if data.get("format") != RUN_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
@@ -191,9 +229,10 @@ def load_run(path: Path) -> list[tuple[str, Outcome, list[dict[str, str]]]]:
 
 def load_links(path: Path) -> dict[tuple[str, str], str]:
     """``{(nodeid, scenario key): confirmed fingerprint}``; empty when the file does not exist."""
-    if not path.exists():
+    raw = _read_record(path, "links file")
+    if raw is None:
         return {}
-    data = _load_json(path, "links file")
+    data = _parse_json(path, "links file", raw)
     try:
         if data.get("format") != LINKS_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
@@ -256,9 +295,12 @@ def _ref_key(capability: str, requirement: str, scenario: str) -> str:
 def coverage(index: ScenarioIndex, run: list[tuple[str, Outcome, list[dict[str, str]]]],
              links: dict[tuple[str, str], str]) -> CoverageReport:
     """Join the index with a run record and the confirmed links."""
-    table = {ref.key: ScenarioCoverage(ref) for ref in index.all()}
-    by_scenario = {(ref.capability, ref.scenario): [r for r in index.by_capability[ref.capability]
-                                                    if r.scenario == ref.scenario] for ref in index.all()}
+    refs = index.all()
+    table = {ref.key: ScenarioCoverage(ref) for ref in refs}
+    # grouped in one pass: a requirement renamed since the run is found by its scenario title alone
+    by_scenario: dict[tuple[str, str], list[ScenarioRef]] = {}
+    for ref in refs:
+        by_scenario.setdefault((ref.capability, ref.scenario), []).append(ref)
     stale: list[tuple[str, str]] = []
     for nodeid, outcome, scenarios in run:
         for named in scenarios:
@@ -329,18 +371,25 @@ def suspects_after(before: ScenarioIndex, after: ScenarioIndex,
     return sorted((test, key) for (test, key), confirmed in links.items() if key in changed)
 
 
-def suspects_of_plan(workspace: Workspace, plan: ArchivePlan) -> list[tuple[str, str]]:
+def _warn_on_stderr(message: str) -> None:
+    click.echo(f"Warning: {printable(message)}", err=True)
+
+
+def suspects_of_plan(workspace: Workspace, plan: ArchivePlan,
+                     warn: Callable[[str], None] = _warn_on_stderr) -> list[tuple[str, str]]:
     """(test, scenario) links an archive plan makes suspect: it changes the scenario text they confirmed.
 
-    Never fails: an unreadable or damaged links file means there is nothing to report here
-    (``spec coverage`` reports the file itself), since this runs after the archive is done.
+    Never fails and never blocks, since this runs after the archive is done: a links file that
+    cannot be read (a pipe, a device, a folder, too large, damaged) is passed to ``warn`` (by
+    default one ``Warning:`` line on stderr, naming the file) and nothing is listed; ``spec
+    coverage`` refuses the file itself.
     """
-    links_path = workspace.root / LINKS_FILE
-    if not links_path.exists():
-        return []
     try:
-        links = load_links(links_path)
-    except SpecledgerError:
+        links = load_links(workspace.root / LINKS_FILE)
+    except SpecledgerError as err:
+        warn(f"{err.path}: {err.message}; the test links this archive makes suspect cannot be listed")
+        return []
+    if not links:
         return []
     changed = [u for u in plan.specs if u.action == "update" and u.old_text is not None and u.new_text is not None]
     before = index_from_texts({u.spec_id: u.old_text for u in changed if u.old_text is not None})
