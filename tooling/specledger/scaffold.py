@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specledger.archive.targets import DATE_PREFIX_LEN, check_change_name, name_max
-from specledger.errors import RefusedError, SpecledgerError
+from specledger.errors import RefusedError, SpecledgerError, WorkspaceError
 from specledger.fsio import write_file_durably
 from specledger.rules.placeholders import PLACEHOLDERS
-from specledger.workspace import Workspace
+from specledger.workspace import Workspace, workspace_at
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPABILITY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)*$")
@@ -118,11 +118,11 @@ def init_workspace(path: Path, *, openspec: bool = False) -> InitResult:
 
     The default layout is ``specs/`` and ``changes/`` beside a ``pyproject.toml`` holding a
     ``[tool.specledger]`` table (added to an existing file, after the text already there);
-    ``openspec`` makes OpenSpec's ``openspec/specs`` and ``openspec/changes`` instead. Every
-    path is checked (no symbolic link, nothing outside ``path``) before the first write.
+    ``openspec`` makes OpenSpec's ``openspec/specs`` and ``openspec/changes`` instead. An
+    existing ``[tool.specledger]`` table is read by the workspace loader itself, so what every
+    other command would refuse is refused here too; that and every path (no symbolic link,
+    nothing outside ``path``) are checked before the first write.
     """
-    import tomllib
-
     from specledger.fsio import replace_atomically
 
     if path.is_symlink():
@@ -132,28 +132,24 @@ def init_workspace(path: Path, *, openspec: bool = False) -> InitResult:
         raise SpecledgerError("is not a folder", path=str(path), code="init_not_a_folder")
     root = Path(os.path.realpath(path))
     workspace = Workspace(root, root / "specs", root / "changes", "init")
-    new_pyproject: str | None = None
+    pyproject = root / "pyproject.toml"
+    configured = _configured_layout(workspace, openspec=openspec)
+    new_pyproject: bytes | None = None
     if openspec:
-        folders = ["openspec/specs", "openspec/changes", "openspec/changes/archive"]
+        names = ["openspec/specs", "openspec/changes"]
+    elif configured is not None:
+        names = [configured.config.get("specs_dir", "specs"), configured.config.get("changes_dir", "changes")]
     else:
-        pyproject = root / "pyproject.toml"
-        workspace.confine(pyproject, what="pyproject.toml", allow_links=False)
-        text, table = "", None
-        try:
-            if pyproject.exists():
-                text = pyproject.read_bytes().decode("utf-8")
-                table = tomllib.loads(text).get("tool", {}).get("specledger")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as err:
-            raise SpecledgerError(f"cannot add [tool.specledger]: the file cannot be read as TOML ({err})",
-                                  path=str(pyproject), code="config_invalid") from err
-        if table is None:
-            sep = ("\n" if not text.endswith("\n") else "") + "\n" if text else ""
-            new_pyproject = text + sep + TOOL_TABLE
-            tomllib.loads(new_pyproject)  # what we write must read back
-        specs = str(table.get("specs_dir", "specs")) if isinstance(table, dict) else "specs"
-        changes = str(table.get("changes_dir", "changes")) if isinstance(table, dict) else "changes"
-        folders = [specs, changes, f"{changes}/archive"]
-    targets = [workspace.confine(root / rel, what=f"the folder {rel}", allow_links=False) for rel in folders]
+        new_pyproject = _with_tool_table(pyproject)
+        names = ["specs", "changes"]  # what TOOL_TABLE says
+    names.append(f"{names[1]}/archive")
+    targets = [workspace.confine(root / name, what=f"the folder {name}", allow_links=False) for name in names]
+    if configured is not None and not openspec:
+        loaded = (configured.specs_dir, configured.changes_dir)
+        for key, target, folder in zip(("specs_dir", "changes_dir"), targets[:2], loaded, strict=True):
+            if target != folder:  # a link followed by "..": confine reads it lexically, the loader does not
+                raise SpecledgerError(f"[tool.specledger] {key} passes through a symbolic link to {folder}",
+                                      path=pyproject, code="init_symlink")
 
     created: list[str] = []
     kept: list[str] = []
@@ -162,12 +158,13 @@ def init_workspace(path: Path, *, openspec: bool = False) -> InitResult:
             root.mkdir()
             created.append(f"{path}/")
         if new_pyproject is not None:
-            existed = (root / "pyproject.toml").exists()
-            replace_atomically(root / "pyproject.toml", new_pyproject.encode("utf-8"))
+            existed = pyproject.exists()
+            replace_atomically(pyproject, new_pyproject)
             created.append("pyproject.toml [tool.specledger]" if existed else "pyproject.toml")
         elif not openspec:
             kept.append("pyproject.toml [tool.specledger]")
-        for rel, folder in zip(folders, targets, strict=True):
+        for folder in targets:
+            rel = workspace.rel(folder)
             if folder.is_dir():
                 kept.append(f"{rel}/")
             else:
@@ -177,3 +174,56 @@ def init_workspace(path: Path, *, openspec: bool = False) -> InitResult:
         raise SpecledgerError(f"cannot set up the workspace: {err.strerror or err}; created so far: "
                               f"{', '.join(created) or 'nothing'}", path=str(path), code="init_failed") from err
     return InitResult(root, tuple(created), tuple(kept))
+
+
+def _configured_layout(workspace: Workspace, *, openspec: bool) -> Workspace | None:
+    """The layout ``pyproject.toml``'s ``[tool.specledger]`` gives, as every other command reads it.
+
+    ``None`` when there is no such table. A table the workspace loader refuses is refused here
+    (``WorkspaceError``), with ``--openspec`` too: commands read that table before ``openspec/``.
+    """
+    pyproject = workspace.root / "pyproject.toml"
+    if not openspec:
+        workspace.confine(pyproject, what="pyproject.toml", allow_links=False)
+    try:
+        if not openspec and os.path.lexists(pyproject) and not pyproject.is_file():
+            # a table cannot be added to it (and reading a FIFO would block for ever)
+            raise WorkspaceError("is not a regular file, so [tool.specledger] cannot be added to it",
+                                 path=pyproject, code="config_unreadable")
+        found = workspace_at(workspace.root)
+    except OSError as err:
+        raise WorkspaceError(f"cannot read the file: {err.strerror or err}", path=pyproject,
+                             code="config_unreadable") from err
+    return found if found is not None and found.source == "pyproject" else None
+
+
+def _with_tool_table(pyproject: Path) -> bytes:
+    """``pyproject``'s bytes (none if it is missing) followed by ``TOOL_TABLE``, checked before writing.
+
+    The file has already been through the workspace loader and has no ``[tool.specledger]``;
+    the result must read back, the way the loader reads it, with ``TOOL_TABLE``'s table in it.
+    """
+    import io
+    import tomllib
+
+    try:
+        data = pyproject.read_bytes() if pyproject.exists() else b""
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise WorkspaceError(f"cannot read the file: {err}", path=pyproject, code="config_unreadable") from err
+    sep = ("\n" if not text.endswith("\n") else "") + "\n" if text else ""
+    new = (text + sep + TOOL_TABLE).encode("utf-8")
+    try:
+        # read as the loader reads the file (text mode: "\r\n" and a lone "\r" become "\n")
+        tool = tomllib.loads(io.TextIOWrapper(io.BytesIO(new), encoding="utf-8").read()).get("tool")
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        tool = None
+    if not isinstance(tool, dict) or tool.get("specledger") != tomllib.loads(TOOL_TABLE)["tool"]["specledger"]:
+        raise WorkspaceError(
+            "[tool.specledger] cannot be added: `tool` in this file is not a table it can go in (a value "
+            "such as tool = \"x\", an inline table or an array of tables)",
+            path=pyproject,
+            code="config_invalid",
+            hint="add a [tool.specledger] table by hand, or make `tool` a table",
+        )
+    return new

@@ -291,7 +291,7 @@ def find_workspace(start: Path | None = None) -> Workspace:
         ) from err
     for folder in (here, *here.parents):
         try:
-            found = _workspace_at(folder)
+            found = workspace_at(folder)
         except OSError as err:
             raise WorkspaceError(
                 f"cannot look for a workspace here: {err.strerror or err}", path=folder, code="config_unreadable"
@@ -306,8 +306,12 @@ def find_workspace(start: Path | None = None) -> Workspace:
     )
 
 
-def _workspace_at(folder: Path) -> Workspace | None:
-    """The workspace rooted at ``folder``, or None when ``folder`` is not a root."""
+def workspace_at(folder: Path) -> Workspace | None:
+    """The workspace rooted at ``folder``, or None when ``folder`` is not a root.
+
+    Raises ``WorkspaceError`` for a ``[tool.specledger]`` table that no command can use (``spec
+    init`` asks here before it writes, so it accepts exactly what the other commands accept).
+    """
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
         table = _read_pyproject(pyproject)
