@@ -28,10 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import click
-
 from specledger.errors import SpecledgerError
-from specledger.escape import printable
 from specledger.parse.files import read_at_most
 from specledger.workspace import Workspace
 
@@ -371,18 +368,12 @@ def suspects_after(before: ScenarioIndex, after: ScenarioIndex,
     return sorted((test, key) for (test, key), confirmed in links.items() if key in changed)
 
 
-def _warn_on_stderr(message: str) -> None:
-    click.echo(f"Warning: {printable(message)}", err=True)
-
-
-def suspects_of_plan(workspace: Workspace, plan: ArchivePlan,
-                     warn: Callable[[str], None] = _warn_on_stderr) -> list[tuple[str, str]]:
+def suspects_of_plan(workspace: Workspace, plan: ArchivePlan, warn: Callable[[str], None]) -> list[tuple[str, str]]:
     """(test, scenario) links an archive plan makes suspect: it changes the scenario text they confirmed.
 
     Never fails and never blocks, since this runs after the archive is done: a links file that
-    cannot be read (a pipe, a device, a folder, too large, damaged) is passed to ``warn`` (by
-    default one ``Warning:`` line on stderr, naming the file) and nothing is listed; ``spec
-    coverage`` refuses the file itself.
+    cannot be read (a pipe, a device, a folder, too large, damaged) is described to ``warn``,
+    naming the file, and nothing is listed; ``spec coverage`` refuses the file itself.
     """
     try:
         links = load_links(workspace.root / LINKS_FILE)

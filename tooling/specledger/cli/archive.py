@@ -138,6 +138,10 @@ def _check_tasks(opts: ArchiveOptions, name: str, change_dir: Any, gates: Gates)
     )
 
 
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {printable(message)}", err=True)
+
+
 def _render_suspects(suspects: list[tuple[str, str]]) -> None:
     if suspects:
         click.echo(f"{len(suspects)} test link(s) become suspect (the scenario text they were confirmed "
@@ -201,7 +205,8 @@ def _json_payload(
     body["warnings"] = list(plan.warnings)
     body["generated"] = [o.spec_id for o in plan.outputs]
     body["staleOutputs"] = list(plan.stale_outputs)
-    body["suspectTests"] = [{"test": test, "scenario": key} for test, key in suspects_of_plan(workspace, plan)]
+    body["suspectTests"] = [{"test": test, "scenario": key}
+                            for test, key in suspects_of_plan(workspace, plan, body["warnings"].append)]
     if result is None:
         body["dryRun"] = True
         body["diffs"] = [
@@ -278,7 +283,7 @@ def run_archive(opts: ArchiveOptions, color: bool) -> int:
         click.echo(json.dumps(_json_payload(workspace, plan, result), indent=2))
     else:
         _render_text(workspace, plan, result, color)
-        _render_suspects(suspects_of_plan(workspace, plan))
+        _render_suspects(suspects_of_plan(workspace, plan, _warn))
     _render_stale(plan)
     return EXIT_OK
 
@@ -308,7 +313,7 @@ def _dry_run(workspace: Workspace, plan: ArchivePlan, gates: Gates, opts: Archiv
         _render_plan_summary(workspace, plan, color)
         for _spec_id, diff in preview(workspace, plan):
             click.echo(printable_lines(diff), nl=False)
-        _render_suspects(suspects_of_plan(workspace, plan))
+        _render_suspects(suspects_of_plan(workspace, plan, _warn))
         if refusal is not None:
             hint = f" ({refusal.hint})" if refusal.hint else ""
             click.echo(printable(f"Dry run: archive would refuse: {refusal.message}{hint}; nothing was written."))
