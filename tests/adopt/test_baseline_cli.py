@@ -233,3 +233,25 @@ def test_report_findings_leaves_out_items_whose_findings_are_all_known(repo: Pat
     result = run("validate", "--all", "--strict", "--report", "findings")
     assert result.exit_code == 1
     assert "spec notifications" in result.stdout and "change add-webhooks" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_baseline_that_is_no_regular_file_is_exit_2_without_waiting(repo: Path, kind: str) -> None:
+    """A pipe there would wait for a writer forever and /dev/zero would never end: both are
+    refused at once (the command runs as a process, with a deadline, so a hang fails the test)."""
+    import os
+    import subprocess
+    import sys
+
+    path = repo / ".spec-baseline.json"
+    path.unlink(missing_ok=True)  # (the fixture records one)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    spec = Path(sys.executable).with_name("spec")
+    result = subprocess.run([str(spec), "validate", "--all"], cwd=repo, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("spec: error: .spec-baseline.json: cannot read the baseline: it is not a "
+                                    "regular file"), result.stderr

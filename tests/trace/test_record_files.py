@@ -74,12 +74,12 @@ def _sparse(size: int) -> Callable[[Path], None]:
     return make
 
 
-NOT_REGULAR = "is not a regular file (a pipe, socket or device)"
+NOT_REGULAR = "is not a regular file (a FIFO, socket or device)"
 TOO_LARGE = f"is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; refusing to read it"
 BAD_FILES: dict[str, tuple[Callable[[Path], None], str]] = {
     "link-to-dev-zero": (_link_to_dev_zero, NOT_REGULAR),
     "fifo": (_fifo, NOT_REGULAR),
-    "folder": (_folder, "is a folder, not a file"),
+    "folder": (_folder, "is a directory, not a file"),
     "one-byte-over-the-cap": (_sparse(MAX_RECORD_BYTES + 1), TOO_LARGE),
     "larger-than-memory": (_sparse(3 * 1024**3), TOO_LARGE),  # read whole, it would not fit under the limit
 }

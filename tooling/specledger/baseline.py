@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from specledger.errors import SpecledgerError
 from specledger.findings import Finding, Level
-from specledger.parse.files import MAX_FILE_BYTES, UnreadableFile, read_markdown
+from specledger.parse.files import MAX_FILE_BYTES, UnreadableFile, read_markdown, read_regular
 from specledger.validate import ItemReport, Validator
 from specledger.workspace import BASELINE_NAME, Workspace
 
@@ -257,10 +257,9 @@ def _invalid(path: Path, shown: str, message: str, line: int | None = None, code
 def load(path: Path, shown: str) -> Baseline:
     """Read a baseline file; anything else (unreadable, not JSON, not ours) is a usage error."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise SpecledgerError(f"cannot read the baseline: {err.strerror or err}", path=shown,
+        raw = read_regular(path, MAX_FILE_BYTES)  # (a FIFO or a device there would block or never end)
+    except UnreadableFile as err:
+        raise SpecledgerError(f"cannot read the baseline: it {err.reason}", path=shown,
                               code="baseline_unreadable") from err
     if len(raw) > MAX_FILE_BYTES:
         _invalid(path, shown, "the baseline is larger than any baseline specledger writes")

@@ -22,14 +22,13 @@ import difflib
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from specledger.errors import SpecledgerError
-from specledger.parse.files import read_at_most
+from specledger.parse.files import UnreadableFile, read_regular
 from specledger.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -159,35 +158,17 @@ def _read_record(path: Path, what: str) -> bytes | None:
     """The bytes of a run record or links file; ``None`` when there is none.
 
     Anything but a regular file of at most ``MAX_RECORD_BYTES`` is a ``SpecledgerError`` naming
-    the file. It is opened without blocking (a FIFO would otherwise wait for a writer forever) and
-    judged by the open descriptor, so a path swapped after a check cannot fool it; at most one
-    byte past the cap is read, so a link to ``/dev/zero`` or a huge file costs nothing. A
-    symbolic link is followed, as for every file specledger only reads (a spec, a template);
-    ``spec coverage --confirm`` still refuses to write through one.
+    the file (read as ``parse.files.read_regular`` reads: no blocking on a FIFO, nothing past the
+    cap). A symbolic link is followed, as for every file specledger only reads (a spec, a
+    template); ``spec coverage --confirm`` still refuses to write through one.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None
-    except OSError as err:
-        raise SpecledgerError(f"cannot read the {what}: {err.strerror or err}", path=str(path),
-                              code="coverage_file_unreadable") from err
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise SpecledgerError(f"the {what} is a folder, not a file", path=str(path),
-                                  code="coverage_file_unreadable")
-        if not stat.S_ISREG(info.st_mode):
-            raise SpecledgerError(f"the {what} is not a regular file (a pipe, socket or device)", path=str(path),
-                                  code="coverage_file_unreadable")
-        # a file that grows after fstat is still cut at one byte past the cap
-        raw = b"" if info.st_size > MAX_RECORD_BYTES else read_at_most(fd, info.st_size, MAX_RECORD_BYTES + 1)
-    except OSError as err:
-        raise SpecledgerError(f"cannot read the {what}: {err.strerror or err}", path=str(path),
-                              code="coverage_file_unreadable") from err
-    finally:
-        os.close(fd)
-    if info.st_size > MAX_RECORD_BYTES or len(raw) > MAX_RECORD_BYTES:
+        raw = read_regular(path, MAX_RECORD_BYTES)
+    except UnreadableFile as err:
+        if not os.path.lexists(path):
+            return None
+        raise SpecledgerError(f"the {what} {err.reason}", path=str(path), code="coverage_file_unreadable") from err
+    if len(raw) > MAX_RECORD_BYTES:
         raise SpecledgerError(f"the {what} is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
                               "refusing to read it", path=str(path), code="coverage_file_invalid")
     return raw

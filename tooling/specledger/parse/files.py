@@ -23,20 +23,24 @@ class UnreadableFile(Exception):
         self.environment = environment  # True: the filesystem failed us (exit 2), not the content
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, raising ``UnreadableFile`` with a clear reason."""
+def read_regular(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``, which must be a regular file (a link to one is followed).
+
+    The one way specledger reads a file it did not write: opened without blocking (a FIFO would
+    otherwise wait for a writer forever) and judged by the open descriptor, so a path swapped
+    after a check cannot fool it; reading stops one byte past ``limit``, so a link to
+    ``/dev/zero`` or a huge file costs nothing, and the caller says what more than ``limit``
+    means. Raises ``UnreadableFile`` (an environment problem) naming why.
+    """
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
-        # descriptor's own type is then checked, so a path swapped after a check cannot fool it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
             info = os.fstat(fd)
-            mode = info.st_mode
-            if stat.S_ISDIR(mode):
-                raise UnreadableFile(path, "is a directory, expected a markdown file", environment=True)
-            if not stat.S_ISREG(mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise UnreadableFile(path, "is a directory, not a file", environment=True)
+            if not stat.S_ISREG(info.st_mode):
                 raise UnreadableFile(path, "is not a regular file (a FIFO, socket or device)", environment=True)
-            data = read_at_most(fd, info.st_size, MAX_FILE_BYTES + 1)
+            return read_at_most(fd, min(info.st_size, limit), limit + 1)
         finally:
             os.close(fd)
     except UnreadableFile:
@@ -51,6 +55,11 @@ def read_text(path: Path) -> str:
         else:
             reason = f"cannot be read ({os.strerror(err.errno) if err.errno else err})"
         raise UnreadableFile(path, reason, environment=True) from err
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, raising ``UnreadableFile`` with a clear reason."""
+    data = read_regular(path, MAX_FILE_BYTES)
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile(
             path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; refusing to parse it", environment=False

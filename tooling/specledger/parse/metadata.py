@@ -11,17 +11,15 @@ before anything is built, and every problem becomes a message with the line it c
 from __future__ import annotations
 
 import datetime as _dt
-import errno
-import os
 import re
 import reprlib
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from specledger.errors import SpecledgerError
 from specledger.model import ChangeMetadata
+from specledger.parse.files import UnreadableFile, read_regular
 
 METADATA_FILE = ".openspec.yaml"
 BUILTIN_SCHEMAS = {"spec-driven"}
@@ -70,19 +68,12 @@ class MetadataCheck:
 def _read_raw(path: Path) -> tuple[str | None, MetadataProblem | None]:
     """The file's text, or why it cannot be read (never blocks on a FIFO, never reads a device)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            return None, MetadataProblem("it is not a regular file")
-        if info.st_size > MAX_METADATA_BYTES:
-            return None, MetadataProblem(f"it is larger than {MAX_METADATA_BYTES // 1024} KiB; change metadata is "
-                                         "a few short keys")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_METADATA_BYTES + 1)
-    except OSError as err:
-        reason = "a symbolic link loop" if err.errno == errno.ELOOP else (os.strerror(err.errno) if err.errno else err)
-        return None, MetadataProblem(f"cannot read it: {reason}")
+        data = read_regular(path, MAX_METADATA_BYTES)
+    except UnreadableFile as err:
+        return None, MetadataProblem(f"it {err.reason}")
     if len(data) > MAX_METADATA_BYTES:
-        return None, MetadataProblem(f"it is larger than {MAX_METADATA_BYTES // 1024} KiB")
+        return None, MetadataProblem(f"it is larger than {MAX_METADATA_BYTES // 1024} KiB; change metadata is "
+                                     "a few short keys")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as err:
