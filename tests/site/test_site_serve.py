@@ -77,6 +77,7 @@ def test_serve_refuses_a_port_in_use(repo: Repo) -> None:
         result = repo.run("docs", "serve", "--port", str(port))
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert not (repo.root / "site").exists()  # refused before anything was built
 
 
 def test_site_folder_path_is_printed(repo: Repo) -> None:

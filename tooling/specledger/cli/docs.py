@@ -56,21 +56,27 @@ def serve(out: str | None, port: int, interval: float) -> None:
     from specledger.errors import SpecledgerError
     from specledger.escape import printable
     from specledger.site import build_site
+    from specledger.site.output import check_out_dir, default_out
     from specledger.site.serve import Preview
 
     workspace = open_workspace()
     target = _out_path(out)
-    result = build_site(workspace, target)
+    folder = check_out_dir(workspace, target if target is not None else default_out(workspace))
 
     def say(text: str) -> None:
         click.echo(printable(f"spec: {text}"), err=True)
 
-    try:
-        preview = Preview(workspace, result.out, lambda: build_site(workspace, target), port=port,
+    try:  # the port first: a port in use is refused before anything is built or written
+        preview = Preview(workspace, folder, lambda: build_site(workspace, target), port=port,
                           interval=interval, on_rebuild=say)
     except OSError as err:
         raise SpecledgerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}",
                               code="serve_port_unavailable") from err
+    try:
+        result = build_site(workspace, target)
+    except BaseException:
+        preview.server.server_close()
+        raise
     say(f"serving {result.out} at {preview.url} (Ctrl-C stops)")
     sys.stderr.flush()
     try:
