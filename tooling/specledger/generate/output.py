@@ -77,19 +77,24 @@ def require_regular_file(path: Path, shown: str, what: str) -> bool:
 
 def current_text(path: Path, output: str) -> str | None:
     """The file's text as it is on disk, or None when it does not exist."""
+    from specledger.parse.files import MAX_FILE_BYTES, UnreadableFile, read_regular
+
     if not require_regular_file(path, output, "output"):
         return None
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:  # removed since the check above
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
-        raise SpecledgerError(
-            f"cannot read the generated file: {reason}",
-            path=output,
-            code="generate_unreadable_output",
-        ) from err
+        # (read_regular, not read_bytes: a file swapped for a FIFO since the check cannot block)
+        data = read_regular(path, MAX_FILE_BYTES)
+        if len(data) > MAX_FILE_BYTES:
+            raise UnreadableFile(path, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", environment=True)
+        return data.decode("utf-8")
+    except UnreadableFile as err:
+        if not os.path.lexists(path):
+            return None  # removed since the check above
+        raise SpecledgerError(f"cannot read the generated file: it {err.reason}", path=output,
+                              code="generate_unreadable_output") from err
+    except UnicodeDecodeError as err:
+        raise SpecledgerError(f"cannot read the generated file: {err}", path=output,
+                              code="generate_unreadable_output") from err
 
 
 def unified_diff(output: str, old: str | None, new: str) -> str:
